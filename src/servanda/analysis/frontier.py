@@ -1,0 +1,166 @@
+"""The Pareto frontier of a scenario, by streaming enumeration or issue by issue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from servanda.analysis.pareto import pareto_mask
+from servanda.analysis.utilities import red_line_breaches, utilities
+from servanda.model import Scenario
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Frontier:
+    """Frontier rows: one outcome each, with its index, utilities and how many outcomes
+    share exactly those utilities (1 when every member is listed on its own row).
+
+    Rows are sorted by the first party's utility, descending, then by outcome index.
+    """
+
+    outcomes: np.ndarray  # (m, issues) option indices
+    indices: tuple[int, ...]  # exact outcome indices
+    utilities: np.ndarray  # (m, parties)
+    counts: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    @property
+    def size(self) -> int:
+        """Number of outcomes on the frontier (tied outcomes included)."""
+        return sum(self.counts)
+
+    @classmethod
+    def build(
+        cls, outcomes: np.ndarray, indices: list[int], utilities: np.ndarray, counts: list[int]
+    ) -> Frontier:
+        order = sorted(range(len(indices)), key=lambda r: (-utilities[r, 0], indices[r]))
+        return cls(
+            outcomes=np.asarray(outcomes, dtype=np.int64)[order],
+            indices=tuple(indices[r] for r in order),
+            utilities=np.asarray(utilities, dtype=float)[order],
+            counts=tuple(counts[r] for r in order),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Enumeration:
+    """What one streaming pass over the outcome space finds."""
+
+    frontier: Frontier  # among outcomes that break no red line
+    unconstrained_frontier: Frontier  # red lines ignored
+    acceptable: int  # outcomes breaking no red line
+    zone: int  # ... that also give every party at least its reservation value
+    zone_without_red_lines: int
+    acceptable_to: tuple[int, ...]  # per party: breaks none of its red lines, >= its reservation
+    best: tuple[float | None, ...]  # per party: highest utility among acceptable outcomes
+
+
+class _RunningFrontier:
+    """A frontier merged chunk by chunk: frontier(A u B) = frontier(frontier(A) u B)."""
+
+    def __init__(self, parties: int, issues: int):
+        self.indices = np.empty(0, dtype=np.int64)
+        self.digits = np.empty((0, issues), dtype=np.int64)
+        self.utilities = np.empty((0, parties))
+
+    def add(self, indices: np.ndarray, digits: np.ndarray, utils: np.ndarray) -> None:
+        if len(indices) == 0:
+            return
+        local = pareto_mask(utils)
+        indices = np.concatenate([self.indices, indices[local]])
+        digits = np.vstack([self.digits, digits[local]])
+        utils = np.vstack([self.utilities, utils[local]])
+        keep = pareto_mask(utils)
+        self.indices, self.digits, self.utilities = indices[keep], digits[keep], utils[keep]
+
+    def result(self) -> Frontier:
+        return Frontier.build(
+            self.digits, self.indices.tolist(), self.utilities, [1] * len(self.indices)
+        )
+
+
+def enumerate_space(
+    scenario: Scenario,
+    *,
+    limit: int | None = None,
+    chunk_size: int = 1 << 18,
+    progress: Progress | None = None,
+) -> Enumeration:
+    """Stream every outcome once, in chunks, and collect frontiers and counts."""
+    space = scenario.space
+    space.require_enumerable(limit)
+    parties, issues = len(scenario.parties), len(scenario.issues)
+    reservations = scenario.reservations
+    constrained = _RunningFrontier(parties, issues)
+    unconstrained = _RunningFrontier(parties, issues)
+    acceptable = zone = zone_free = 0
+    acceptable_to = np.zeros(parties, dtype=np.int64)
+    best = np.full(parties, -np.inf)
+    done = 0
+    for digits in space.chunks(chunk_size, limit):
+        indices = np.arange(done, done + len(digits), dtype=np.int64)
+        utils = utilities(scenario, digits)
+        breaches = red_line_breaches(scenario, digits)
+        above = utils >= reservations
+        ok = ~breaches.any(axis=1)
+        acceptable += int(ok.sum())
+        zone += int((ok & above.all(axis=1)).sum())
+        zone_free += int(above.all(axis=1).sum())
+        acceptable_to += (~breaches & above).sum(axis=0)
+        if ok.any():
+            best = np.maximum(best, utils[ok].max(axis=0))
+        constrained.add(indices[ok], digits[ok], utils[ok])
+        unconstrained.add(indices, digits, utils)
+        done += len(digits)
+        if progress is not None:
+            progress(done, space.size)
+    return Enumeration(
+        frontier=constrained.result(),
+        unconstrained_frontier=unconstrained.result(),
+        acceptable=acceptable,
+        zone=zone,
+        zone_without_red_lines=zone_free,
+        acceptable_to=tuple(int(c) for c in acceptable_to),
+        best=tuple(float(b) if np.isfinite(b) else None for b in best),
+    )
+
+
+def additive_applicable(scenario: Scenario) -> bool:
+    """True when the exact issue-by-issue frontier applies: two parties, linear-additive
+    preferences, and red lines that only remove options issue by issue."""
+    return len(scenario.parties) == 2 and all(
+        party.preferences.is_linear_additive and all(line.is_separable for line in party.red_lines)
+        for party in scenario.parties
+    )
+
+
+def allowed_options(scenario: Scenario) -> list[np.ndarray]:
+    """Per issue, the options no separable red line of any party forbids."""
+    allowed = [np.ones(issue.size, dtype=bool) for issue in scenario.issues]
+    for party in scenario.parties:
+        for line in party.red_lines:
+            for i, issue in enumerate(scenario.issues):
+                allowed[i] &= ~line.forbidden_options(i, issue.size)
+    return allowed
+
+
+def additive_frontier(scenario: Scenario, *, respect_red_lines: bool = True) -> Frontier:
+    """Exact two-party frontier built issue by issue, without enumerating the space."""
+    from servanda.analysis.additive_frontier import additive_pareto_frontier
+
+    first, second = (party.preferences.weighted_tables for party in scenario.parties)
+    allowed = allowed_options(scenario) if respect_red_lines else None
+    result = additive_pareto_frontier(first, second, allowed)
+    space = scenario.space
+    return Frontier.build(
+        result.outcomes,
+        [space.index_of(row) for row in result.outcomes],
+        result.utilities,
+        list(result.counts),
+    )

@@ -1,0 +1,203 @@
+"""``analyze``: the complete analysis of a scenario in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from servanda.analysis.frontier import (
+    Frontier,
+    Progress,
+    additive_applicable,
+    additive_frontier,
+    allowed_options,
+    enumerate_space,
+)
+from servanda.analysis.solutions import SOLUTIONS
+from servanda.errors import SpaceTooLargeError
+from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
+
+
+@dataclass(frozen=True)
+class Point:
+    """One outcome: its index, option indices, labels and every party's utility."""
+
+    index: int
+    outcome: tuple[int, ...]
+    labels: dict[str, Any]
+    utilities: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class PartySummary:
+    """One party's view: reservation value, best reachable utility, acceptable outcomes."""
+
+    name: str
+    reservation: float
+    best: float | None  # highest utility among outcomes breaking no red line
+    acceptable: int | None  # outcomes breaking none of its red lines, >= its reservation
+    red_lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Frontier, zone of possible agreement and bargaining solutions of a scenario.
+
+    ``frontier`` holds the Pareto-efficient outcomes among those that break no red line;
+    ``solutions`` are chosen among the frontier outcomes of the zone of possible agreement
+    (no red line broken, every party at least at its reservation value). When that zone is
+    empty, ``relaxed`` is the same analysis with every red line dropped.
+    """
+
+    scenario: Scenario
+    method: str
+    space_size: int
+    acceptable: int  # outcomes that break no red line (exact, also without enumeration)
+    zone_size: int | None  # None when the space was not enumerated
+    frontier: Frontier
+    solutions: dict[str, Point | None]
+    parties: tuple[PartySummary, ...]
+    red_lines_respected: bool = True
+    relaxed: Analysis | None = field(default=None)
+
+    @property
+    def agreement_possible(self) -> bool:
+        """True when some outcome breaks no red line and meets every reservation value."""
+        return any(point is not None for point in self.solutions.values())
+
+    def zone_frontier(self) -> Frontier:
+        """The frontier rows inside the zone of possible agreement."""
+        inside = np.all(self.frontier.utilities >= self.scenario.reservations, axis=1)
+        rows = np.flatnonzero(inside)
+        f = self.frontier
+        return Frontier(
+            f.outcomes[rows],
+            tuple(f.indices[r] for r in rows),
+            f.utilities[rows],
+            tuple(f.counts[r] for r in rows),
+        )
+
+
+def analyze(
+    scenario: Scenario,
+    *,
+    limit: int | None = None,
+    chunk_size: int = 1 << 18,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Analyse a scenario: enumerate it in chunks when it has at most ``limit`` outcomes
+    (default :data:`DEFAULT_ENUMERATION_LIMIT`); otherwise, for two parties with
+    linear-additive preferences, build the exact frontier issue by issue."""
+    limit = DEFAULT_ENUMERATION_LIMIT if limit is None else limit
+    if scenario.space.size <= limit:
+        return _by_enumeration(scenario, limit, chunk_size, progress)
+    if additive_applicable(scenario):
+        return _by_issue(scenario)
+    raise SpaceTooLargeError(
+        f"scenario '{scenario.name}' has {scenario.space.size:.3e} outcomes, more than the "
+        f"enumeration limit of {limit:,}, and the exact frontier without enumeration needs "
+        "two parties with linear-additive preferences (no interaction terms) and red lines "
+        "on single issues"
+    )
+
+
+def _by_enumeration(
+    scenario: Scenario, limit: int, chunk_size: int, progress: Progress | None
+) -> Analysis:
+    found = enumerate_space(scenario, limit=limit, chunk_size=chunk_size, progress=progress)
+    parties = tuple(
+        PartySummary(p.name, p.reservation, best, count, tuple(line.name for line in p.red_lines))
+        for p, best, count in zip(scenario.parties, found.best, found.acceptable_to)
+    )
+    analysis = Analysis(
+        scenario=scenario,
+        method="enumeration",
+        space_size=scenario.space.size,
+        acceptable=found.acceptable,
+        zone_size=found.zone,
+        frontier=found.frontier,
+        solutions=_solutions(scenario, found.frontier),
+        parties=parties,
+    )
+    if found.zone > 0 or not any(p.red_lines for p in scenario.parties):
+        return analysis
+    relaxed = Analysis(
+        scenario=scenario,
+        method="enumeration",
+        space_size=scenario.space.size,
+        acceptable=scenario.space.size,
+        zone_size=found.zone_without_red_lines,
+        frontier=found.unconstrained_frontier,
+        solutions=_solutions(scenario, found.unconstrained_frontier),
+        parties=parties,
+        red_lines_respected=False,
+    )
+    return _with_relaxed(analysis, relaxed)
+
+
+def _by_issue(scenario: Scenario) -> Analysis:
+    frontier = additive_frontier(scenario)
+    acceptable = int(np.prod([int(mask.sum()) for mask in allowed_options(scenario)], dtype=object))
+    best = frontier.utilities.max(axis=0) if len(frontier) else [None] * 2
+    parties = tuple(
+        PartySummary(
+            p.name, p.reservation, None if b is None else float(b), None,
+            tuple(line.name for line in p.red_lines),
+        )
+        for p, b in zip(scenario.parties, best)
+    )
+    method = "issue-by-issue (exact, two parties, linear-additive; space not enumerated)"
+    analysis = Analysis(
+        scenario=scenario,
+        method=method,
+        space_size=scenario.space.size,
+        acceptable=acceptable,
+        zone_size=None,
+        frontier=frontier,
+        solutions=_solutions(scenario, frontier),
+        parties=parties,
+    )
+    if analysis.agreement_possible or not any(p.red_lines for p in scenario.parties):
+        return analysis
+    free = additive_frontier(scenario, respect_red_lines=False)
+    relaxed = Analysis(
+        scenario=scenario,
+        method=method,
+        space_size=scenario.space.size,
+        acceptable=scenario.space.size,
+        zone_size=None,
+        frontier=free,
+        solutions=_solutions(scenario, free),
+        parties=parties,
+        red_lines_respected=False,
+    )
+    return _with_relaxed(analysis, relaxed)
+
+
+def _with_relaxed(analysis: Analysis, relaxed: Analysis) -> Analysis:
+    return Analysis(**{**analysis.__dict__, "relaxed": relaxed})
+
+
+def _solutions(scenario: Scenario, frontier: Frontier) -> dict[str, Point | None]:
+    """Bargaining solutions among the frontier outcomes, candidates in index order so
+    that ties go to the lowest outcome index (see :mod:`servanda.analysis.solutions`)."""
+    order = sorted(range(len(frontier)), key=lambda r: frontier.indices[r])
+    utils = frontier.utilities[order] if len(order) else frontier.utilities
+    chosen: dict[str, Point | None] = {}
+    for name, solve in SOLUTIONS.items():
+        position = solve(utils, scenario.reservations)
+        chosen[name] = None if position is None else point(scenario, frontier, order[position])
+    return chosen
+
+
+def point(scenario: Scenario, frontier: Frontier, row: int) -> Point:
+    """The frontier row ``row`` as a :class:`Point`."""
+    outcome = tuple(int(d) for d in frontier.outcomes[row])
+    return Point(
+        index=frontier.indices[row],
+        outcome=outcome,
+        labels=scenario.space.describe(outcome),
+        utilities=tuple(float(u) for u in frontier.utilities[row]),
+    )

@@ -1,0 +1,43 @@
+"""The whole error hierarchy of Servanda, so callers can catch precisely."""
+
+from __future__ import annotations
+
+
+class ServandaError(Exception):
+    """Base class of every error Servanda raises on purpose."""
+
+
+class ScenarioError(ServandaError):
+    """A scenario (file or object) is malformed.
+
+    ``source`` names the file (or other origin) and ``location`` the place inside it:
+    ``"line 12"`` for YAML, an element path for XML, a key path for JSON.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, location: str | None = None):
+        self.message = message
+        self.source = source
+        self.location = location
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ", ".join(part for part in (self.source, self.location) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+    def at(self, source: str | None = None, location: str | None = None) -> ScenarioError:
+        """The same error with its origin filled in where it was not known yet."""
+        return ScenarioError(
+            self.message, source=self.source or source, location=self.location or location
+        )
+
+
+class OutcomeError(ServandaError):
+    """An outcome or proposal does not fit the outcome space."""
+
+
+class SpaceTooLargeError(ServandaError):
+    """An operation would have to enumerate more outcomes than allowed."""
+
+
+class UnsupportedError(ServandaError):
+    """The requested algorithm does not apply to this scenario (say which one would)."""

@@ -1,0 +1,435 @@
+"""The native YAML scenario format: load with line-accurate errors, build, dump.
+
+Loading happens in three steps, each naming the place of a problem: YAML parsing (PyYAML's
+own line and column), the document's shape (:mod:`servanda.formats.document`, with the
+line of the offending key), and what needs the whole scenario (known issue names, a value
+for every option, weights summing to one), again with the line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from servanda.errors import ScenarioError
+from servanda.formats.document import (
+    CategoricalIssueDoc,
+    ComparisonDoc,
+    IntegerIssueDoc,
+    OrdinalIssueDoc,
+    PartyDoc,
+    PiecewiseDoc,
+    RealIssueDoc,
+    RedLineDoc,
+    ScenarioDoc,
+)
+from servanda.model import (
+    CategoricalIssue,
+    IntegerIssue,
+    Interaction,
+    Issue,
+    OrdinalIssue,
+    Party,
+    Preferences,
+    RealIssue,
+    RedLine,
+    Representative,
+    Scenario,
+)
+from servanda.model.issues import _RangeIssue
+
+Path_ = tuple[str | int, ...]
+_WEIGHT_TOLERANCE = 1e-6
+
+
+# -- reading -----------------------------------------------------------------------------
+def load_yaml(path: str | Path) -> Scenario:
+    """Read a native scenario file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read the file ({exc})", source=str(path)) from None
+    return loads_yaml(text, source=str(path))
+
+
+def loads_yaml(text: str, source: str = "<string>") -> Scenario:
+    """Build a scenario from the text of a native scenario file."""
+    data, lines = _parse(text, source)
+    where = _Locator(lines, source)
+    try:
+        document = ScenarioDoc.model_validate(data)
+    except ValidationError as exc:
+        raise where.validation_error(exc) from None
+    return build(document, where)
+
+
+def _parse(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise ScenarioError("the file is empty; expected a scenario mapping", source=source)
+        lines: dict[Path_, int] = {}
+        _index_lines(root, (), lines, source)
+        return loader.construct_document(root), lines
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise ScenarioError(
+            f"invalid YAML: {exc.problem or exc}", source=source, location=location
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", source=source) from None
+    finally:
+        loader.dispose()
+
+
+def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> None:
+    """Record the line of every key and item, and reject duplicate keys (which PyYAML
+    would otherwise resolve silently by keeping the last)."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise ScenarioError(
+                    f"duplicate key '{key}'",
+                    source=source,
+                    location=f"line {key_node.start_mark.line + 1}",
+                )
+            seen.add(key)
+            _index_lines(value_node, path + (key,), lines, source)
+            lines[path + (key,)] = key_node.start_mark.line + 1  # the key's line, not the value's
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, path + (i,), lines, source)
+
+
+class _Locator:
+    """Turns a path inside the document into ``line N (a.b[2].c)``."""
+
+    def __init__(self, lines: Mapping[Path_, int], source: str):
+        self.lines = lines
+        self.source = source
+
+    def error(self, path: Sequence[str | int], message: str) -> ScenarioError:
+        return ScenarioError(message, source=self.source, location=self.location(path))
+
+    def location(self, path: Sequence[str | int]) -> str:
+        path = tuple(path)
+        probe = path
+        while probe not in self.lines and probe:
+            probe = probe[:-1]
+        dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        line = self.lines.get(probe)
+        return f"line {line} ({dotted})" if line and dotted else f"line {line}" if line else dotted
+
+    def validation_error(self, exc: ValidationError) -> ScenarioError:
+        first = exc.errors()[0]
+        # Drop pydantic's union-member tags (e.g. 'categorical', 'list[...]') from the path.
+        path = tuple(p for p in first["loc"] if isinstance(p, int) or not _is_tag(p))
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = f"unknown field '{path[-1]}'"
+        elif first["type"] == "missing":
+            message = f"missing field '{path[-1]}'"
+        elif first["type"] == "union_tag_invalid":
+            message = "unknown issue type; expected one of categorical, ordinal, integer, real"
+        return self.error(path, message)
+
+
+def _is_tag(part: str) -> bool:
+    return part in {"categorical", "ordinal", "integer", "real", "PiecewiseDoc", "ComparisonDoc"} or (
+        "[" in part and "]" in part
+    )
+
+
+# -- building the model --------------------------------------------------------------------
+def build(document: ScenarioDoc, where: _Locator | None = None) -> Scenario:
+    """Turn a validated document into a :class:`Scenario`, checking cross-references."""
+    where = where or _Locator({}, "<document>")
+    issues = tuple(_issue(doc, ("issues", i), where) for i, doc in enumerate(document.issues))
+    _require_unique([i.name for i in issues], "issue", ("issues",), where)
+    _require_unique([p.name for p in document.parties], "party", ("parties",), where)
+    parties = tuple(
+        _party(doc, issues, ("parties", j), where) for j, doc in enumerate(document.parties)
+    )
+    try:
+        return Scenario(document.name, issues, parties, document.description)
+    except ScenarioError as exc:
+        raise exc.at(where.source) from None
+
+
+def _issue(doc: Any, path: Path_, where: _Locator) -> Issue:
+    if isinstance(doc, (CategoricalIssueDoc, OrdinalIssueDoc)):
+        if not doc.options:
+            raise where.error(path + ("options",), f"issue '{doc.name}' has no options; expected at least one")
+        _require_unique(doc.options, f"option of issue '{doc.name}'", path + ("options",), where)
+        cls = OrdinalIssue if isinstance(doc, OrdinalIssueDoc) else CategoricalIssue
+        return cls(doc.name, tuple(doc.options))
+    if doc.min > doc.max:
+        raise where.error(path + ("min",), f"issue '{doc.name}': min {doc.min} is above max {doc.max}")
+    _require_unique(doc.extra, f"extra option of issue '{doc.name}'", path + ("extra",), where)
+    if isinstance(doc, IntegerIssueDoc):
+        return IntegerIssue(doc.name, doc.min, doc.max, tuple(doc.extra), step=doc.step)
+    assert isinstance(doc, RealIssueDoc)
+    return RealIssue(doc.name, doc.min, doc.max, tuple(doc.extra), steps=doc.steps)
+
+
+def _party(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> Party:
+    names = [issue.name for issue in issues]
+    for key in ("weights", "values"):
+        for name in getattr(doc, key):
+            if name not in names:
+                raise where.error(
+                    path + (key, name),
+                    f"party '{doc.name}' names unknown issue '{name}'; issues: {', '.join(names)}",
+                )
+    missing = [n for n in names if n not in doc.weights]
+    if missing:
+        raise where.error(path + ("weights",), f"party '{doc.name}' gives no weight for issue(s) {', '.join(missing)}")
+    missing = [n for n in names if n not in doc.values]
+    if missing:
+        raise where.error(path + ("values",), f"party '{doc.name}' gives no values for issue(s) {', '.join(missing)}")
+    weights = np.array([doc.weights[n] for n in names], dtype=float)
+    _check_weights(doc, weights, path + ("weights",), where)
+    if doc.weights_sum == "normalize":
+        weights = weights / weights.sum()
+    tables = tuple(
+        _table(doc.values[issue.name], issue, path + ("values", issue.name), where) for issue in issues
+    )
+    interactions = _interactions(doc, issues, path + ("interactions",), where)
+    red_lines = tuple(
+        _red_line(line, issues, path + ("red_lines", k), where) for k, line in enumerate(doc.red_lines)
+    )
+    _require_unique([r.name for r in red_lines], f"red line of party '{doc.name}'", path + ("red_lines",), where)
+    return Party(
+        name=doc.name,
+        preferences=Preferences(weights, tables, interactions),
+        reservation=doc.reservation,
+        red_lines=red_lines,
+        representatives=tuple(Representative(r.name, r.role, r.title) for r in doc.representatives),
+        description=doc.description,
+        discount=doc.discount,
+    )
+
+
+def _check_weights(doc: PartyDoc, weights: np.ndarray, path: Path_, where: _Locator) -> None:
+    for name, w in doc.weights.items():
+        if not math.isfinite(w) or w < 0:
+            raise where.error(path + (name,), f"weight of issue '{name}' is {w}; expected a number >= 0")
+    total = float(weights.sum())
+    if doc.weights_sum == "one" and abs(total - 1) > _WEIGHT_TOLERANCE:
+        raise where.error(
+            path,
+            f"the weights of party '{doc.name}' sum to {total:.6g}; expected 1 (set "
+            "'weights_sum: normalize' to have them divided by their sum)",
+        )
+    if doc.weights_sum == "normalize" and total <= 0:
+        raise where.error(path, f"the weights of party '{doc.name}' sum to 0; cannot normalise")
+
+
+def _table(spec: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
+    if isinstance(spec, PiecewiseDoc):
+        return _piecewise(spec, issue, path, where)
+    table = np.full(issue.size, np.nan)
+    for option, value in spec.items():
+        try:
+            position = issue.index_of(option)
+        except Exception as exc:  # OutcomeError: name the option and the issue
+            raise where.error(path + (option,), str(exc)) from None
+        _check_value(value, path + (option,), where)
+        table[position] = value
+    missing = [str(o) for o, v in zip(issue.options, table) if np.isnan(v)]
+    if missing:
+        shown = ", ".join(missing[:6]) + (", ..." if len(missing) > 6 else "")
+        raise where.error(path, f"no value for option(s) {shown} of issue '{issue.name}'")
+    return table
+
+
+def _piecewise(spec: PiecewiseDoc, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
+    if not isinstance(issue, _RangeIssue):
+        raise where.error(path, f"issue '{issue.name}' is not numeric; give a value per option")
+    xs = np.array([p[0] for p in spec.points])
+    vs = np.array([p[1] for p in spec.points])
+    if np.any(np.diff(xs) <= 0):
+        raise where.error(path + ("points",), "the points' x values must increase strictly")
+    for k, v in enumerate(vs):
+        _check_value(float(v), path + ("points", k), where)
+    table = np.interp(issue.grid.astype(float), xs, vs)
+    extra = np.full(len(issue.extra), np.nan)
+    for name, value in spec.extra.items():
+        if name not in issue.extra:
+            raise where.error(path + ("extra", name), f"issue '{issue.name}' has no extra option '{name}'")
+        _check_value(value, path + ("extra", name), where)
+        extra[issue.extra.index(name)] = value
+    if np.isnan(extra).any():
+        missing = [n for n, v in zip(issue.extra, extra) if np.isnan(v)]
+        raise where.error(path + ("extra",), f"no value for extra option(s) {', '.join(missing)}")
+    return np.concatenate([table, extra])
+
+
+def _check_value(value: float, path: Path_, where: _Locator) -> None:
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise where.error(path, f"option value {value} is out of range; expected a number in [0, 1]")
+
+
+def _interactions(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> tuple[Interaction, ...]:
+    names = [i.name for i in issues]
+    matrices: dict[tuple[int, int], np.ndarray] = {}
+    for k, term in enumerate(doc.interactions):
+        if len(term.when) != 2:
+            raise where.error(path + (k, "when"), f"an interaction names exactly two issues, not {len(term.when)}")
+        positions = []
+        for name, option in term.when.items():
+            if name not in names:
+                raise where.error(path + (k, "when", name), f"unknown issue '{name}'")
+            issue = issues[names.index(name)]
+            try:
+                positions.append((names.index(name), issue.index_of(option)))
+            except Exception as exc:
+                raise where.error(path + (k, "when", name), str(exc)) from None
+        (a, x), (b, y) = sorted(positions)
+        matrix = matrices.setdefault((a, b), np.zeros((issues[a].size, issues[b].size)))
+        matrix[x, y] += term.value
+    return tuple(Interaction(a, b, m) for (a, b), m in sorted(matrices.items()))
+
+
+def _red_line(doc: RedLineDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> RedLine:
+    if (doc.never is None) == (doc.only is None):
+        raise where.error(path, f"red line '{doc.name}' needs exactly one of 'never' and 'only'")
+    key = "never" if doc.never is not None else "only"
+    spec = doc.never if doc.never is not None else doc.only
+    assert spec is not None
+    if not spec:
+        raise where.error(path + (key,), f"red line '{doc.name}' names no issue")
+    names = [i.name for i in issues]
+    conditions = []
+    for name, selection in spec.items():
+        if name not in names:
+            raise where.error(path + (key, name), f"red line '{doc.name}' names unknown issue '{name}'")
+        position = names.index(name)
+        mask = _select(selection, issues[position], path + (key, name), where)
+        conditions.append((position, mask if key == "never" else ~mask))
+    boxes = (tuple(conditions),) if key == "never" else tuple((c,) for c in conditions)
+    return RedLine(doc.name, boxes, doc.description)
+
+
+def _select(selection: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
+    """Boolean mask of the options a red-line condition selects."""
+    if isinstance(selection, ComparisonDoc):
+        if not isinstance(issue, _RangeIssue):
+            raise where.error(path, f"issue '{issue.name}' is not numeric; list its options instead")
+        values = issue.numeric_values
+        mask = ~np.isnan(values)
+        with np.errstate(invalid="ignore"):
+            for bound, test in (
+                (selection.below, np.less),
+                (selection.at_most, np.less_equal),
+                (selection.above, np.greater),
+                (selection.at_least, np.greater_equal),
+            ):
+                if bound is not None:
+                    mask &= test(values, bound)
+        return mask
+    mask = np.zeros(issue.size, dtype=bool)
+    for option in selection:
+        try:
+            mask[issue.index_of(option)] = True
+        except Exception as exc:
+            raise where.error(path, str(exc)) from None
+    return mask
+
+
+def _require_unique(names: Sequence[Any], what: str, path: Path_, where: _Locator) -> None:
+    seen: set[str] = set()
+    for k, name in enumerate(names):
+        if str(name) in seen:
+            raise where.error(path + (k,), f"duplicate {what} name '{name}'")
+        seen.add(str(name))
+
+
+# -- writing -------------------------------------------------------------------------------
+def to_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as a plain dictionary in the native format (lossless)."""
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "issues": [_issue_doc(issue) for issue in scenario.issues],
+        "parties": [_party_doc(party, scenario.issues) for party in scenario.parties],
+    }
+
+
+def dump_yaml(scenario: Scenario, path: str | Path | None = None) -> str:
+    """The scenario in the native format; written to ``path`` when given."""
+    text = yaml.safe_dump(to_document(scenario), sort_keys=False, allow_unicode=True, width=100)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def _issue_doc(issue: Issue) -> dict[str, Any]:
+    if isinstance(issue, IntegerIssue):
+        return {"name": issue.name, "type": "integer", "min": int(issue.low), "max": int(issue.high),
+                "step": int(issue.step), "extra": list(issue.extra)}
+    if isinstance(issue, RealIssue):
+        return {"name": issue.name, "type": "real", "min": float(issue.low), "max": float(issue.high),
+                "steps": int(issue.steps), "extra": list(issue.extra)}
+    return {"name": issue.name, "type": issue.kind, "options": [str(o) for o in issue.options]}
+
+
+def _party_doc(party: Party, issues: tuple[Issue, ...]) -> dict[str, Any]:
+    prefs = party.preferences
+    free = abs(float(prefs.weights.sum()) - 1) > 1e-9 or any(
+        t.min() < 0 or t.max() > 1 for t in prefs.tables
+    )
+    doc: dict[str, Any] = {
+        "name": party.name,
+        "description": party.description,
+        "representatives": [
+            {"name": r.name, "role": r.role.value, "title": r.title} for r in party.representatives
+        ],
+        "reservation": float(party.reservation),
+        "weights": {i.name: float(w) for i, w in zip(issues, prefs.weights)},
+        "weights_sum": "free" if free else "one",
+        "values": {
+            i.name: {o: float(v) for o, v in zip(i.options, t)} for i, t in zip(issues, prefs.tables)
+        },
+    }
+    if party.discount is not None:
+        doc["discount"] = float(party.discount)
+    if prefs.interactions:
+        doc["interactions"] = [
+            {"when": {issues[t.first].name: issues[t.first].options[x],
+                      issues[t.second].name: issues[t.second].options[y]},
+             "value": float(t.matrix[x, y])}
+            for t in prefs.interactions
+            for x, y in zip(*np.nonzero(t.matrix))
+        ]
+    if party.red_lines:
+        doc["red_lines"] = [_red_line_doc(line, issues) for line in party.red_lines]
+    return doc
+
+
+def _red_line_doc(line: RedLine, issues: tuple[Issue, ...]) -> dict[str, Any]:
+    def options(position: int, mask: np.ndarray) -> list[Any]:
+        return [issues[position].options[k] for k in np.flatnonzero(mask)]
+
+    doc: dict[str, Any] = {"name": line.name}
+    if len(line.boxes) == 1:
+        doc["never"] = {issues[p].name: options(p, m) for p, m in line.boxes[0]}
+    elif all(len(box) == 1 for box in line.boxes) and len({box[0][0] for box in line.boxes}) == len(line.boxes):
+        doc["only"] = {issues[p].name: options(p, ~m) for (p, m), in line.boxes}
+    else:
+        raise ScenarioError(f"red line '{line.name}' has a shape the native format cannot write")
+    if line.description:
+        doc["description"] = line.description
+    return doc

@@ -1,0 +1,75 @@
+"""A scenario: issues and parties, the input of every analysis and negotiation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from servanda.errors import ScenarioError
+from servanda.model.issues import Issue
+from servanda.model.parties import Party
+from servanda.model.space import OutcomeSpace
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """Issues and parties of one negotiation; immutable and checked when built."""
+
+    name: str
+    issues: tuple[Issue, ...]
+    parties: tuple[Party, ...]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _unique("issue", [issue.name for issue in self.issues])
+        _unique("party", [party.name for party in self.parties])
+        for issue in self.issues:
+            if issue.size == 0:
+                raise ScenarioError(f"issue '{issue.name}' has no options")
+            _unique(f"option of issue '{issue.name}'", [str(o) for o in issue.options])
+        for party in self.parties:
+            tables = party.preferences.tables
+            if len(tables) != len(self.issues):
+                raise ScenarioError(
+                    f"party '{party.name}' values {len(tables)} issues, scenario has "
+                    f"{len(self.issues)}"
+                )
+            for issue, table in zip(self.issues, tables):
+                if table.shape != (issue.size,):
+                    raise ScenarioError(
+                        f"party '{party.name}': issue '{issue.name}' has {issue.size} options "
+                        f"but {table.size} values"
+                    )
+
+    @cached_property
+    def space(self) -> OutcomeSpace:
+        return OutcomeSpace(self.issues)
+
+    @property
+    def party_names(self) -> tuple[str, ...]:
+        return tuple(party.name for party in self.parties)
+
+    @property
+    def reservations(self) -> np.ndarray:
+        return np.array([party.reservation for party in self.parties], dtype=float)
+
+    def party(self, name: str) -> Party:
+        for party in self.parties:
+            if party.name == name:
+                return party
+        raise ScenarioError(f"unknown party '{name}'; parties: {', '.join(self.party_names)}")
+
+    def select(self, names: Sequence[str]) -> Scenario:
+        """The same negotiation seen by a subset of the parties (in the given order)."""
+        return Scenario(self.name, self.issues, tuple(self.party(n) for n in names), self.description)
+
+
+def _unique(what: str, names: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ScenarioError(f"duplicate {what} name '{name}'")
+        seen.add(name)
