@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -177,7 +177,7 @@ def _by_issue(scenario: Scenario) -> Analysis:
 
 
 def _with_relaxed(analysis: Analysis, relaxed: Analysis) -> Analysis:
-    return Analysis(**{**analysis.__dict__, "relaxed": relaxed})
+    return replace(analysis, relaxed=relaxed)
 
 
 def _solutions(scenario: Scenario, frontier: Frontier) -> dict[str, Point | None]:
@@ -201,3 +201,51 @@ def point(scenario: Scenario, frontier: Frontier, row: int) -> Point:
         labels=scenario.space.describe(outcome),
         utilities=tuple(float(u) for u in frontier.utilities[row]),
     )
+
+
+def point_dict(point: Point | None, parties: tuple[str, ...]) -> dict[str, Any] | None:
+    """A point as plain data: index, options by issue, utilities by party."""
+    if point is None:
+        return None
+    return {
+        "index": point.index,
+        "outcome": point.labels,
+        "utilities": dict(zip(parties, point.utilities)),
+    }
+
+
+def analysis_dict(analysis: Analysis, top: int | None = 20) -> dict[str, Any]:
+    """The analysis as plain data (JSON-ready); ``top`` limits the frontier rows listed."""
+    scenario = analysis.scenario
+    names = scenario.party_names
+    frontier = analysis.frontier
+    rows = range(len(frontier)) if top is None else range(min(top, len(frontier)))
+    return {
+        "scenario": scenario.name,
+        "method": analysis.method,
+        "space_size": analysis.space_size,
+        "red_lines_respected": analysis.red_lines_respected,
+        "outcomes_breaking_no_red_line": analysis.acceptable,
+        "zone_of_possible_agreement": analysis.zone_size,
+        "agreement_possible": analysis.agreement_possible,
+        "parties": [
+            {
+                "name": p.name,
+                "reservation": p.reservation,
+                "best_utility": p.best,
+                "acceptable_outcomes": p.acceptable,
+                "red_lines": list(p.red_lines),
+            }
+            for p in analysis.parties
+        ],
+        "solutions": {name: point_dict(pt, names) for name, pt in analysis.solutions.items()},
+        "pareto_frontier": {
+            "rows": len(frontier),
+            "outcomes": frontier.size,
+            "listed": [
+                {**point_dict(point(scenario, frontier, r), names), "tied_outcomes": frontier.counts[r]}
+                for r in rows
+            ],
+        },
+        "relaxed": None if analysis.relaxed is None else analysis_dict(analysis.relaxed, top),
+    }

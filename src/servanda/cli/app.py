@@ -1,0 +1,193 @@
+"""The ``servanda`` command: thin translation between the terminal and the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from servanda.analysis import analyze, score
+from servanda.analysis.report import analysis_dict
+from servanda.analysis.scoring import score_dict
+from servanda.errors import OutcomeError, ScenarioError
+from servanda.formats import FORMATS, load_scenario, save_scenario, scenario_json_schema
+from servanda.model import Scenario
+
+app = typer.Typer(
+    help="Servanda: model, analyse and (later) negotiate and bind multi-issue negotiations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+# Piped output (files, CI logs, the README) is wider than rich's default of 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 140)
+
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="A .yaml scenario, a GENIUS folder, or GeniusWeb JSON profiles.")
+]
+FormatOpt = Annotated[
+    Optional[str], typer.Option("--format", "-f", help=f"Input format: {', '.join(FORMATS)}.")
+]
+LimitOpt = Annotated[
+    Optional[int],
+    typer.Option(help="Largest number of outcomes to enumerate (default 50,000,000)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """Global options."""
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator:
+    """A progress bar for long enumerations, on stderr; yields the callback."""
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("enumerating outcomes"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        task = bar.add_task("enumerate", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _long(scenario: Scenario, as_json: bool) -> bool:
+    return not as_json and scenario.space.size > 1 << 20
+
+
+@app.command("analyze")
+def analyze_command(
+    scenario_path: ScenarioArg,
+    as_json: JsonOpt = False,
+    frontier: Annotated[int, typer.Option(help="List this many Pareto frontier rows.")] = 0,
+    format: FormatOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Zone of possible agreement, Pareto frontier and fair compromise points."""
+    from servanda.cli.render import analysis_view
+
+    scenario = load_scenario(scenario_path, format)
+    with _progress(_long(scenario, as_json)) as progress:
+        result = analyze(scenario, limit=limit, progress=progress)
+    if as_json:
+        print(json.dumps(analysis_dict(result, top=frontier or 20), indent=2, default=str))
+    else:
+        console.print(analysis_view(result, frontier))
+
+
+@app.command("score")
+def score_command(
+    scenario_path: ScenarioArg,
+    choice: Annotated[
+        Optional[str], typer.Argument(help="The proposal as issue=option,issue=option,...")
+    ] = None,
+    proposal: Annotated[
+        Optional[Path], typer.Option(help="A YAML file mapping every issue to an option.")
+    ] = None,
+    as_json: JsonOpt = False,
+    format: FormatOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Score a proposal: utilities, gains, red lines broken, efficiency, improvements."""
+    from servanda.cli.render import score_view
+
+    scenario = load_scenario(scenario_path, format)
+    mapping = _proposal(choice, proposal)
+    try:
+        outcome = scenario.space.parse(mapping)
+    except OutcomeError as exc:
+        raise ScenarioError(str(exc), source=str(proposal) if proposal else "proposal") from None
+    with _progress(_long(scenario, as_json)) as progress:
+        result = score(scenario, outcome, limit=limit, progress=progress)
+    if as_json:
+        print(json.dumps(score_dict(result, scenario.party_names), indent=2, default=str))
+    else:
+        console.print(score_view(scenario, result))
+
+
+def _proposal(choice: str | None, path: Path | None) -> dict:
+    if (choice is None) == (path is None):
+        raise ScenarioError("give the proposal either as issue=option,... or with --proposal FILE")
+    if path is not None:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"cannot read the file ({exc})", source=str(path)) from None
+        except yaml.YAMLError as exc:
+            raise ScenarioError(f"invalid YAML: {exc}", source=str(path)) from None
+        if isinstance(data, dict) and isinstance(data.get("outcome"), dict):
+            data = data["outcome"]
+        if not isinstance(data, dict):
+            raise ScenarioError("expected a mapping of issue names to options", source=str(path))
+        return {str(k): v for k, v in data.items()}
+    pairs = [part.strip() for part in choice.split(",") if part.strip()]
+    mapping = {}
+    for part in pairs:
+        if "=" not in part:
+            raise ScenarioError(f"'{part}' is not of the form issue=option", source="proposal")
+        key, value = part.split("=", 1)
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
+@app.command("convert")
+def convert_command(
+    source: Annotated[Path, typer.Argument(help="Scenario to read (any supported format).")],
+    target: Annotated[Path, typer.Argument(help="A .yaml file, or a folder for GENIUS XML.")],
+    format: FormatOpt = None,
+    to: Annotated[Optional[str], typer.Option(help="Output format: yaml or genius.")] = None,
+) -> None:
+    """Convert a scenario between the native YAML and GENIUS XML formats."""
+    scenario = load_scenario(source, format)
+    written = save_scenario(scenario, target, to)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@app.command("schema")
+def schema_command(
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of the native scenario file."""
+    text = json.dumps(scenario_json_schema(), indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        console.print(f"wrote {output}")
+    else:
+        print(text)
+
+
+@app.command("plot")
+def plot_command(
+    scenario_path: ScenarioArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Image file: .png, .svg or .pdf.")],
+    parties: Annotated[
+        Optional[str], typer.Option(help="Two parties, comma-separated (default: the first two).")
+    ] = None,
+    format: FormatOpt = None,
+) -> None:
+    """Draw the utility space of two parties: outcomes, frontier, solutions, reservations."""
+    from servanda.analysis.plot import plot_utility_space
+
+    scenario = load_scenario(scenario_path, format)
+    names = [n.strip() for n in parties.split(",")] if parties else list(scenario.party_names[:2])
+    if len(names) != 2:
+        raise ScenarioError(f"--parties needs exactly two party names, got {len(names)}")
+    for name in names:
+        scenario.party(name)
+    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ScenarioError("the output must end in .png, .svg or .pdf", source=str(output))
+    path = plot_utility_space(scenario, (names[0], names[1]), output)
+    console.print(f"wrote {path}")
