@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from servanda.analysis.additive_frontier import additive_pareto_frontier
 from servanda.analysis.pareto import pareto_mask
 from servanda.analysis.utilities import red_line_breaches, utilities
 from servanda.model import Scenario
@@ -152,12 +153,14 @@ def allowed_options(scenario: Scenario) -> list[np.ndarray]:
 
 def additive_frontier(scenario: Scenario, *, respect_red_lines: bool = True) -> Frontier:
     """Exact two-party frontier built issue by issue, without enumerating the space."""
-    from servanda.analysis.additive_frontier import additive_pareto_frontier
-
     first, second = (party.preferences.weighted_tables for party in scenario.parties)
     allowed = allowed_options(scenario) if respect_red_lines else None
-    result = additive_pareto_frontier(first, second, allowed)
     space = scenario.space
+    if allowed is not None and not all(mask.any() for mask in allowed):
+        # Red lines rule out every option of some issue: no outcome is acceptable.
+        empty = np.empty((0, len(space.issues)), dtype=np.int64)
+        return Frontier.build(empty, [], np.empty((0, 2)), [])
+    result = additive_pareto_frontier(first, second, allowed)
     return Frontier.build(
         result.outcomes,
         [space.index_of(row) for row in result.outcomes],

@@ -20,10 +20,10 @@ def main(argv: list[str] | None = None) -> None:
     except ServandaError as exc:
         if "--debug" in args:
             raise
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}", markup=True)
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {exc}", markup=True)
         sys.exit(1)
     except MemoryError:
         if "--debug" in args:
             raise
-        Console(stderr=True).print("[bold red]error:[/] out of memory; try a smaller --limit")
+        Console(stderr=True, soft_wrap=True).print("[bold red]error:[/] out of memory; try a smaller --limit")
         sys.exit(1)

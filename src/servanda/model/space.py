@@ -81,10 +81,12 @@ class OutcomeSpace:
             raise OutcomeError(
                 f"unknown issue(s) {', '.join(map(repr, unknown))}; issues: {', '.join(self.names)}"
             )
+        digits = {issue.name: issue.index_of(choice[issue.name]) for issue in self.issues
+                  if issue.name in choice}
         missing = [name for name in self.names if name not in choice]
         if missing:
             raise OutcomeError(f"no option given for issue(s) {', '.join(missing)}")
-        return tuple(issue.index_of(choice[issue.name]) for issue in self.issues)
+        return tuple(digits[name] for name in self.names)
 
     def describe(self, outcome: Sequence[int]) -> dict[str, Option]:
         """``{issue name: option}`` for an outcome given as option indices."""

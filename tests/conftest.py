@@ -1,0 +1,52 @@
+"""Shared fixtures: small random scenarios built directly from the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from servanda.model import CategoricalIssue, Party, Preferences, RedLine, Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+GENIUS_DATA = ROOT.parent / "shared" / "data" / "genius"
+
+
+def random_scenario(
+    seed: int,
+    parties: int = 2,
+    sizes: tuple[int, ...] = (3, 4, 2),
+    red_lines: bool = False,
+    reservation: float = 0.0,
+    integer_values: bool = False,
+) -> Scenario:
+    """A seeded random scenario with categorical issues and linear-additive preferences."""
+    rng = np.random.default_rng(seed)
+    issues = tuple(
+        CategoricalIssue(f"i{k}", tuple(f"o{j}" for j in range(n))) for k, n in enumerate(sizes)
+    )
+    members = []
+    for p in range(parties):
+        weights = rng.random(len(sizes))
+        weights /= weights.sum()
+        if integer_values:
+            tables = tuple(rng.integers(0, 4, n) / 3 for n in sizes)
+        else:
+            tables = tuple(rng.random(n) for n in sizes)
+        lines: tuple[RedLine, ...] = ()
+        if red_lines:
+            issue = int(rng.integers(len(sizes)))
+            mask = np.zeros(sizes[issue], dtype=bool)
+            mask[int(rng.integers(sizes[issue]))] = True
+            lines = (RedLine(f"p{p} never i{issue}", ((( issue, mask),),)),)
+        members.append(
+            Party(f"p{p}", Preferences(weights, tables), reservation=reservation, red_lines=lines)
+        )
+    return Scenario(f"random-{seed}", issues, tuple(members))
+
+
+@pytest.fixture
+def moscow_path() -> Path:
+    return EXAMPLES / "moscow-2025.yaml"

@@ -1,0 +1,162 @@
+"""End-to-end analysis: streaming equals in-memory, solutions are right, huge spaces work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import random_scenario
+from servanda.analysis import analyze, nash_point, pareto_mask, red_line_breaches, score, utilities
+from servanda.errors import SpaceTooLargeError
+from servanda.model import CategoricalIssue, Interaction, Party, Preferences, RedLine, Scenario
+
+scenarios = st.builds(
+    random_scenario,
+    seed=st.integers(0, 10**6),
+    parties=st.integers(2, 4),
+    sizes=st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple),
+    red_lines=st.booleans(),
+    reservation=st.sampled_from([0.0, 0.3, 0.5]),
+    integer_values=st.booleans(),
+)
+
+
+def brute_force(scenario: Scenario):
+    """Everything computed on the whole space in memory, the straightforward way."""
+    digits = scenario.space.all()
+    u = utilities(scenario, digits)
+    ok = ~red_line_breaches(scenario, digits).any(axis=1)
+    zone = ok & np.all(u >= scenario.reservations, axis=1)
+    members = np.flatnonzero(ok)[pareto_mask(u[ok])]
+    return digits, u, ok, zone, members
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios, st.integers(1, 40))
+def test_streamed_analysis_equals_in_memory(scenario, chunk):
+    digits, u, ok, zone, members = brute_force(scenario)
+    streamed = analyze(scenario, chunk_size=chunk)
+    whole = analyze(scenario, chunk_size=scenario.space.size)
+    for result in (streamed, whole):
+        assert sorted(result.frontier.indices) == members.tolist()
+        assert result.acceptable == int(ok.sum())
+        assert result.zone_size == int(zone.sum())
+    assert {k: v and v.index for k, v in streamed.solutions.items()} == {
+        k: v and v.index for k, v in whole.solutions.items()
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios)
+def test_nash_maximises_the_product_of_gains_over_the_zone(scenario):
+    digits, u, ok, zone, _ = brute_force(scenario)
+    nash = analyze(scenario).solutions["nash"]
+    if not zone.any():
+        assert nash is None
+        return
+    gains = u[zone] - scenario.reservations
+    products = np.prod(gains, axis=1)
+    assert np.prod(np.array(nash.utilities) - scenario.reservations) == products.max()
+    # documented tie-break: larger welfare, then lowest outcome index
+    best = np.flatnonzero(products == products.max())
+    welfare = u[zone][best].sum(axis=1)
+    expected = np.flatnonzero(zone)[best[welfare == welfare.max()]].min()
+    assert nash.index == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 10**6),
+    st.lists(st.integers(1, 5), min_size=1, max_size=5).map(tuple),
+    st.booleans(),
+    st.booleans(),
+)
+def test_issue_by_issue_frontier_equals_enumeration(seed, sizes, red_lines, integer_values):
+    scenario = random_scenario(seed, 2, sizes, red_lines, 0.2, integer_values)
+    enumerated = analyze(scenario)
+    by_issue = analyze(scenario, limit=0)  # forces the algorithm that never enumerates
+    assert by_issue.method.startswith("issue-by-issue") and enumerated.method == "enumeration"
+    assert by_issue.frontier.size == enumerated.frontier.size
+    vectors = {tuple(row) for row in enumerated.frontier.utilities}
+    assert {tuple(row) for row in by_issue.frontier.utilities} == vectors
+    assert by_issue.acceptable == enumerated.acceptable
+    for name, point in enumerated.solutions.items():
+        other = by_issue.solutions[name]
+        assert (point is None) == (other is None)
+        if point is not None:
+            assert other.index == point.index, name
+
+
+def test_twenty_issues_of_ten_options_two_parties():
+    scenario = random_scenario(3, 2, (10,) * 20, reservation=0.3)
+    assert scenario.space.size == 10**20
+    result = analyze(scenario)
+    assert result.method.startswith("issue-by-issue") and result.zone_size is None
+    u = result.frontier.utilities
+    assert not np.any(np.all(u[None] >= u[:, None], axis=2) & np.any(u[None] > u[:, None], axis=2))
+    recomputed = utilities(scenario, result.frontier.outcomes)
+    np.testing.assert_array_equal(recomputed, u)
+    nash = result.solutions["nash"]
+    assert nash is not None
+    zone = u[np.all(u >= 0.3, axis=1)]
+    assert np.prod(np.array(nash.utilities) - 0.3) == np.prod(zone - 0.3, axis=1).max()
+    # score a proposal in the same space: improvements come from the exact frontier
+    result_score = score(scenario, (0,) * 20)
+    assert result_score.improvements is None
+    for better in result_score.best_improvements:
+        assert all(b >= a for a, b in zip(result_score.proposal.utilities, better.utilities))
+
+
+def test_too_large_for_enumeration_and_not_additive_says_so():
+    scenario = random_scenario(1, 3, (10,) * 30)
+    with pytest.raises(SpaceTooLargeError, match="1.000e\\+30 outcomes.*two parties"):
+        analyze(scenario)
+
+
+def test_interaction_terms_count_in_utilities_and_block_the_additive_shortcut():
+    issues = (CategoricalIssue("a", ("x", "y")), CategoricalIssue("b", ("x", "y")))
+    bonus = np.array([[0.0, 0.0], [0.0, 0.5]])
+    p = Party("p", Preferences([0.5, 0.5], ([0, 1], [0, 1]), (Interaction(0, 1, bonus),)))
+    q = Party("q", Preferences([0.5, 0.5], ([1, 0], [1, 0])))
+    scenario = Scenario("interaction", issues, (p, q))
+    np.testing.assert_allclose(utilities(scenario, scenario.space.all())[:, 0], [0, 0.5, 0.5, 1.5])
+    with pytest.raises(SpaceTooLargeError):
+        analyze(scenario, limit=0)
+
+
+def test_empty_zone_gives_a_relaxed_analysis():
+    scenario = random_scenario(5, 2, (3, 3))
+    first_option = np.array([True, False, False])
+    demands = RedLine("only o0", (((0, ~first_option),),))
+    refuses = RedLine("never o0", (((0, first_option),),))
+    p, q = scenario.parties
+    blocked = Scenario(
+        "blocked",
+        scenario.issues,
+        (Party(p.name, p.preferences, red_lines=(demands,)), Party(q.name, q.preferences, red_lines=(refuses,))),
+    )
+    for result in (analyze(blocked), analyze(blocked, limit=0)):
+        assert not result.agreement_possible and result.acceptable == 0
+        assert result.relaxed is not None and not result.relaxed.red_lines_respected
+        assert result.relaxed.agreement_possible
+        assert result.relaxed.frontier.size == analyze(scenario).frontier.size
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios, st.data())
+def test_score_counts_improvements_by_brute_force(scenario, data):
+    digits, u, ok, zone, members = brute_force(scenario)
+    pick = data.draw(st.integers(0, len(digits) - 1))
+    result = score(scenario, tuple(digits[pick]))
+    better = ok & np.all(u >= u[pick], axis=1) & np.any(u > u[pick], axis=1)
+    assert result.improvements == int(better.sum())
+    assert result.efficient == (not better.any())
+    expected_breaks = red_line_breaches(scenario, digits[pick : pick + 1])[0]
+    assert {p for p, _ in result.broken} == {
+        party.name for party, hit in zip(scenario.parties, expected_breaks) if hit
+    }
+    for improvement in result.best_improvements:
+        assert better[improvement.index]
+    assert np.allclose(result.gains, u[pick] - scenario.reservations)
