@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +10,7 @@ import numpy as np
 from servanda.analysis.additive_frontier import additive_pareto_frontier
 from servanda.analysis.pareto import pareto_mask
 from servanda.analysis.utilities import red_line_breaches, utilities
-from servanda.model import Scenario
+from servanda.model import RedLine, Scenario
 
 Progress = Callable[[int, int], None]
 
@@ -141,22 +141,25 @@ def additive_applicable(scenario: Scenario) -> bool:
     )
 
 
-def allowed_options(scenario: Scenario) -> list[np.ndarray]:
-    """Per issue, the options no separable red line of any party forbids."""
+def allowed_options(scenario: Scenario, lines: Sequence[RedLine] | None = None) -> list[np.ndarray]:
+    """Per issue, the options that no separable red line forbids (of every party, or only
+    those in ``lines``)."""
+    if lines is None:
+        lines = [line for party in scenario.parties for line in party.red_lines]
     allowed = [np.ones(issue.size, dtype=bool) for issue in scenario.issues]
-    for party in scenario.parties:
-        for line in party.red_lines:
-            for i, issue in enumerate(scenario.issues):
-                allowed[i] &= ~line.forbidden_options(i, issue.size)
+    for line in lines:
+        for i, issue in enumerate(scenario.issues):
+            allowed[i] &= ~line.forbidden_options(i, issue.size)
     return allowed
 
 
-def additive_frontier(scenario: Scenario, *, respect_red_lines: bool = True) -> Frontier:
-    """Exact two-party frontier built issue by issue, without enumerating the space."""
+def additive_frontier(scenario: Scenario, lines: Sequence[RedLine] | None = None) -> Frontier:
+    """Exact two-party frontier built issue by issue, without enumerating the space, among
+    the outcomes that break none of ``lines`` (default: every red line of every party)."""
     first, second = (party.preferences.weighted_tables for party in scenario.parties)
-    allowed = allowed_options(scenario) if respect_red_lines else None
+    allowed = allowed_options(scenario, lines)
     space = scenario.space
-    if allowed is not None and not all(mask.any() for mask in allowed):
+    if not all(mask.any() for mask in allowed):
         # Red lines rule out every option of some issue: no outcome is acceptable.
         empty = np.empty((0, len(space.issues)), dtype=np.int64)
         return Frontier.build(empty, [], np.empty((0, 2)), [])

@@ -161,7 +161,7 @@ def _by_issue(scenario: Scenario) -> Analysis:
     )
     if analysis.agreement_possible or not any(p.red_lines for p in scenario.parties):
         return analysis
-    free = additive_frontier(scenario, respect_red_lines=False)
+    free = additive_frontier(scenario, lines=())
     relaxed = Analysis(
         scenario=scenario,
         method=method,

@@ -10,7 +10,12 @@ import numpy as np
 from servanda.analysis.frontier import Progress, additive_applicable, additive_frontier
 from servanda.analysis.pareto import pareto_mask
 from servanda.analysis.report import Point, point_dict
-from servanda.analysis.utilities import broken_red_lines, red_line_breaches, utilities
+from servanda.analysis.utilities import (
+    all_red_lines,
+    broken_red_lines,
+    red_line_matrix,
+    utilities,
+)
 from servanda.errors import SpaceTooLargeError
 from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
 
@@ -19,9 +24,10 @@ from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
 class Score:
     """How a proposal fares for every party, and what would improve it.
 
-    ``improvements`` counts the outcomes breaking no red line that make every party at
-    least as well off and one better off (None when the space was not enumerated);
-    ``best_improvements`` lists the efficient ones, largest joint gain first.
+    ``improvements`` counts the Pareto improvements: outcomes that make every party at
+    least as well off and one better off while breaking no red line the proposal does not
+    already break (None when the space was not enumerated); ``best_improvements`` lists
+    the efficient ones, largest joint gain first.
     """
 
     proposal: Point
@@ -51,13 +57,15 @@ def score(
     outcome = tuple(int(d) for d in outcome)
     index = space.index_of(outcome)
     own = utilities(scenario, np.asarray([outcome]))[0]
+    broken = red_line_matrix(scenario, np.asarray([outcome]))[0]
     limit = DEFAULT_ENUMERATION_LIMIT if limit is None else limit
     if space.size <= limit:
         count, rows, idx, utils = _improvements_by_enumeration(
-            scenario, own, limit, chunk_size, progress
+            scenario, own, broken, limit, chunk_size, progress
         )
     elif additive_applicable(scenario):
-        frontier = additive_frontier(scenario)
+        still_kept = [line for (_, line), hit in zip(all_red_lines(scenario), broken) if not hit]
+        frontier = additive_frontier(scenario, still_kept)
         better = _dominating(frontier.utilities, own)
         count, rows, idx, utils = None, frontier.outcomes[better], [
             frontier.indices[r] for r in np.flatnonzero(better)
@@ -93,15 +101,21 @@ def _dominating(utils: np.ndarray, own: np.ndarray) -> np.ndarray:
 
 
 def _improvements_by_enumeration(
-    scenario: Scenario, own: np.ndarray, limit: int, chunk_size: int, progress: Progress | None
+    scenario: Scenario,
+    own: np.ndarray,
+    broken: np.ndarray,
+    limit: int,
+    chunk_size: int,
+    progress: Progress | None,
 ) -> tuple[int, np.ndarray, list[int], np.ndarray]:
-    """Count the acceptable Pareto improvements and keep the efficient ones."""
+    """Count the Pareto improvements that break no further red line; keep the efficient."""
     space = scenario.space
     count, done = 0, 0
     rows, idx, utils = [], [], []
     for digits in space.chunks(chunk_size, limit):
         u = utilities(scenario, digits)
-        better = _dominating(u, own) & ~red_line_breaches(scenario, digits).any(axis=1)
+        further = red_line_matrix(scenario, digits) & ~broken
+        better = _dominating(u, own) & ~further.any(axis=1)
         count += int(better.sum())
         if better.any():
             local = pareto_mask(u[better])

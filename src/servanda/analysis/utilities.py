@@ -26,12 +26,23 @@ def red_line_breaches(scenario: Scenario, digits: np.ndarray) -> np.ndarray:
     return out
 
 
+def red_line_matrix(scenario: Scenario, digits: np.ndarray) -> np.ndarray:
+    """Whether each outcome breaks each red line, in the order of :func:`all_red_lines`:
+    boolean ``(n, red lines)``."""
+    digits = np.asarray(digits, dtype=np.int64)
+    lines = all_red_lines(scenario)
+    out = np.zeros((digits.shape[0], len(lines)), dtype=bool)
+    for k, (_, line) in enumerate(lines):
+        out[:, k] = line.violated(digits)
+    return out
+
+
+def all_red_lines(scenario: Scenario) -> list[tuple[str, RedLine]]:
+    """``(party name, red line)`` for every red line of every party, in order."""
+    return [(party.name, line) for party in scenario.parties for line in party.red_lines]
+
+
 def broken_red_lines(scenario: Scenario, outcome: tuple[int, ...]) -> list[tuple[str, RedLine]]:
     """``(party name, red line)`` for every red line the outcome breaks."""
     row = np.asarray([outcome], dtype=np.int64)
-    return [
-        (party.name, line)
-        for party in scenario.parties
-        for line in party.red_lines
-        if line.violated(row)[0]
-    ]
+    return [(party, line) for party, line in all_red_lines(scenario) if line.violated(row)[0]]

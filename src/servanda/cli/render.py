@@ -129,16 +129,12 @@ def score_view(scenario: Scenario, result: Score) -> Group:
     else:
         parts.append(Text("Breaks no red line.", style="green"))
     if result.efficient:
-        parts.append(Text("Pareto-efficient: no outcome that breaks no red line is at least as "
-                          "good for every party and better for one."))
+        parts.append(Text("Pareto-efficient: no outcome that breaks no further red line is at "
+                          "least as good for every party and better for one."))
     else:
         parts.append(Text(f"Not Pareto-efficient: {_count(result.improvements)} outcomes improve on it "
-                          "for some party without hurting any (breaking no red line)."))
-        parts.append(solutions_table(
-            scenario,
-            {f"improvement {k + 1}": pt for k, pt in enumerate(result.best_improvements)},
-            "Best efficient improvements (largest joint gain)",
-        ) if False else _improvements_table(scenario, result))
+                          "for some party without hurting any or breaking a further red line."))
+        parts.append(_improvements_table(scenario, result))
     return Group(*parts)
 
 

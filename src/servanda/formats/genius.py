@@ -325,6 +325,11 @@ def _declared_kind(file: _XmlFile, element: etree._Element) -> str | None:
 
 
 def _read_domain(file: _XmlFile, real_steps: int) -> tuple[_DomainIssue, ...]:
+    if file.is_profile:  # a bare <utility_space> may be a domain, but not one with weights
+        raise file.error(
+            file.root, f"this is a utility profile (it has weights); expected a GENIUS domain "
+            f"with a <{_DOMAIN_ROOT}> root"
+        )
     objective = _objective(file, (_DOMAIN_ROOT, _PROFILE_ROOT), "domain")
     issues: list[_DomainIssue] = []
     names: set[str] = set()
