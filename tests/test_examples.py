@@ -4,7 +4,10 @@ native format unchanged, give the expected analysis, and work from the command l
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,7 +86,7 @@ def test_classic_examples_allow_an_agreement(name):
     assert result.red_lines_respected
     assert result.relaxed is None
     assert result.zone_size and result.zone_size > 0
-    for solution, point in result.solutions.items():
+    for point in result.solutions.values():
         _respects_everyone(result.scenario, point, red_lines=True)
 
 
@@ -98,9 +101,18 @@ def test_moscow_no_agreement_under_red_lines_but_when_relaxed():
 
 
 # -- command line ------------------------------------------------------------------------
-# There is no ``servanda/__main__.py``, so ``python -m servanda`` does not work; the CLI is
-# called in-process through its entry point instead.
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+# Every CLI test runs twice: as ``python -m servanda`` in a subprocess, and in-process
+# through the console script's entry point ``servanda.cli.main``.
+def _run_subprocess(args: list[str], capsys) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE")}
+    done = subprocess.run(
+        [sys.executable, "-m", "servanda", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def _run_in_process(args: list[str], capsys) -> tuple[int, str, str]:
     try:
         main(args)
         code = 0
@@ -110,21 +122,26 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.fixture(params=["subprocess", "in-process"])
+def run_cli(request, monkeypatch):
+    """``run_cli(args, capsys) -> (exit code, stdout, stderr)``, run from the repository root."""
+    monkeypatch.chdir(ROOT)
+    return _run_subprocess if request.param == "subprocess" else _run_in_process
+
+
 def _plain(text: str) -> str:
     """Without terminal escape codes, whitespace runs (line wrapping) collapsed."""
     return " ".join(re.sub(r"\x1b\[[0-9;]*m", "", text).split())
 
 
-def test_cli_analyze_moscow(capsys, monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_cli_analyze_moscow(run_cli, capsys):
     code, out, err = run_cli(["analyze", "examples/moscow-2025.yaml"], capsys)
     assert code == 0, err
     assert "No agreement is possible" in _plain(out)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_cli_analyze_json(name, capsys, monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_cli_analyze_json(name, run_cli, capsys):
     code, out, err = run_cli(["analyze", "--json", f"examples/{name}"], capsys)
     assert code == 0, err
     data = json.loads(out)

@@ -442,6 +442,7 @@ def test_integer_bounds_low_above_high(tmp_path):
     domain_error(tmp_path, 'lowerbound="2" upperbound="6"', 'lowerbound="two" upperbound="6"', 9, "must be an integer", "'two'")
     domain_error(tmp_path, 'lowerbound="10"', 'lowerbound="30"', 11, "lowerbound 30.0 is above upperbound 20.0")
     domain_error(tmp_path, ' lowerbound="2" upperbound="6"', "", 9, "needs 'lowerbound' and 'upperbound'")
+    domain_error(tmp_path, 'upperbound="6"', 'upperbound="9999999999"', 9, "spans 9,999,999,998 values")
 
 
 def test_duplicate_names(tmp_path):
@@ -600,6 +601,8 @@ def test_geniusweb_bad_input(tmp_path):
               "LinearAdditiveUtilitySpace.issueUtilities.price.discreteutils", "expected 'numberutils'")
     web_error(tmp_path, mutated(lambda s: s["domain"]["issuesValues"].update(price={"range": {"low": 9, "high": 1, "step": 1}})),
               "LinearAdditiveUtilitySpace.domain.issuesValues.price.range", "low 9 is above high 1")
+    web_error(tmp_path, mutated(lambda s: s["domain"]["issuesValues"].update(price={"range": {"low": 0, "high": 1e300, "step": 1}})),
+              "LinearAdditiveUtilitySpace.domain.issuesValues.price.range", "over 1,000,000 values")
     web_error(tmp_path, mutated(lambda s: s.update(reservationBid={"issuevalues": {"price": 55}})),
               "LinearAdditiveUtilitySpace.reservationBid.issuevalues.price", "has no option 55")
 

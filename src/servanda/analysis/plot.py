@@ -13,11 +13,12 @@ from servanda.analysis.utilities import red_line_breaches, utilities
 from servanda.errors import UnsupportedError
 from servanda.model import Scenario
 
+# Decreasing sizes, later ones drawn on top, so that coinciding solutions stay visible.
 _MARKERS = {
-    "nash": ("*", "Nash"),
-    "kalai_smorodinsky": ("D", "Kalai-Smorodinsky"),
-    "egalitarian": ("s", "egalitarian"),
-    "utilitarian": ("^", "utilitarian"),
+    "nash": ("*", "Nash", 420),
+    "kalai_smorodinsky": ("D", "Kalai-Smorodinsky", 200),
+    "egalitarian": ("s", "egalitarian", 110),
+    "utilitarian": ("^", "utilitarian", 60),
 }
 
 
@@ -56,10 +57,11 @@ def plot_utility_space(
     frontier = shown.frontier.utilities[np.argsort(shown.frontier.utilities[:, 0])]
     label = "Pareto frontier" + ("" if shown.red_lines_respected else " (red lines dropped)")
     ax.plot(*frontier.T, "-o", c="#1f4e79", ms=3, lw=1.2, label=label)
-    for name, point in shown.solutions.items():
+    for layer, (name, point) in enumerate(shown.solutions.items()):
         if point is not None:
-            marker, text = _MARKERS[name]
-            ax.scatter(*point.utilities, marker=marker, s=140, zorder=5, label=text, edgecolor="k")
+            marker, text, size = _MARKERS[name]
+            ax.scatter(*point.utilities, marker=marker, s=size, zorder=5 + layer, label=text,
+                       edgecolor="k")
     ax.axvline(pair.parties[0].reservation, ls="--", c="#c0392b", lw=1)
     ax.axhline(pair.parties[1].reservation, ls="--", c="#c0392b", lw=1, label="reservation values")
     ax.set_xlabel(f"utility of {parties[0]}")

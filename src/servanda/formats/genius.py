@@ -50,6 +50,9 @@ REAL_STEPS = 11
 #: Largest deviation from an affine function a numeric value table may have to be exported.
 AFFINE_TOLERANCE = 1e-12
 
+#: Most options a numeric range may enumerate to (options are materialised per issue).
+MAX_RANGE_OPTIONS = 1_000_000
+
 _DOMAIN_ROOT = "negotiation_template"
 _PROFILE_ROOT = "utility_space"
 _KINDS = ("discrete", "integer", "real")
@@ -365,9 +368,16 @@ def _read_domain_issue(file: _XmlFile, element: etree._Element, real_steps: int)
         issue: Issue = CategoricalIssue(name, tuple(options))
     elif kind == "integer":
         low, high = _bounds(file, element, integer=True)
+        if high - low + 1 > MAX_RANGE_OPTIONS:
+            raise file.error(
+                element, f"integer issue '{name}' spans {high - low + 1:,} values; expected at "
+                f"most {MAX_RANGE_OPTIONS:,}"
+            )
         issue = IntegerIssue(name, low, high, step=1)
     else:
         low, high = _bounds(file, element, integer=False)
+        if not math.isfinite(high - low):
+            raise file.error(element, f"real issue '{name}' spans more than a float can hold")
         issue = RealIssue(name, low, high, steps=real_steps if high > low else 1)
     return _DomainIssue(issue, index, kind)
 

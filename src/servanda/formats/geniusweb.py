@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from servanda.errors import OutcomeError, ScenarioError
+from servanda.formats.genius import MAX_RANGE_OPTIONS
 from servanda.model import (
     CategoricalIssue,
     IntegerIssue,
@@ -231,6 +232,8 @@ def _range_issue(doc: _Document, name: str, spec: dict[str, Any], keys: Keys) ->
         raise doc.error(keys + ("step",), f"expected a positive step, got {step:g}")
     if high < low:
         raise doc.error(keys, f"low {low:g} is above high {high:g}")
+    if (high - low) / step >= MAX_RANGE_OPTIONS:
+        raise doc.error(keys, f"the range has over {MAX_RANGE_OPTIONS:,} values; expected fewer")
     if all(float(v).is_integer() for v in (low, high, step)):
         return IntegerIssue(name, int(low), int(high), step=int(step))
     # The range holds low + k*step up to high; a tiny slack absorbs decimal-to-float error.
