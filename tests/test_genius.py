@@ -176,7 +176,9 @@ def test_discount_factor_outside_zero_one_means_none(tmp_path, factor, expected)
 
 
 def test_real_constant_evaluator(tmp_path):
-    text = SELLER.replace('ftype="linear" parameter0="-1" parameter1="0.1"', 'ftype="constant" parameter0="0.4"')
+    text = SELLER.replace(
+        'ftype="linear" parameter0="-1" parameter1="0.1"', 'ftype="constant" parameter0="0.4"'
+    )
     scenario = load_genius(write(tmp_path, "d.xml", DOMAIN), [write(tmp_path, "p.xml", text)])
     assert np.allclose(scenario.parties[0].preferences.tables[2], 0.4)
 
@@ -236,7 +238,9 @@ def test_round_trip_preserves_every_utility(folder, tmp_path):
     paths = dump_genius(scenario, tmp_path)
     assert paths[0].name == f"{folder.name}_domain.xml" and len(paths) == 1 + len(scenario.parties)
     again = load_genius_folder(tmp_path)
-    assert [(i.name, i.options) for i in again.issues] == [(i.name, i.options) for i in scenario.issues]
+    assert [(i.name, i.options) for i in again.issues] == [
+        (i.name, i.options) for i in scenario.issues
+    ]
     assert again.party_names == scenario.party_names
     before, after = utilities(scenario), utilities(again)
     for party in scenario.parties:
@@ -249,11 +253,15 @@ def test_round_trip_preserves_every_utility(folder, tmp_path):
 def test_round_trip_of_integer_and_real_issues(shop, tmp_path):
     scenario = load_genius(shop[0], [shop[2]])
     again = load_genius_folder(dump_genius(scenario, tmp_path / "out")[0].parent)
-    np.testing.assert_allclose(utilities(again)["seller"], utilities(scenario)["seller"], atol=1e-12)
+    np.testing.assert_allclose(
+        utilities(again)["seller"], utilities(scenario)["seller"], atol=1e-12
+    )
 
 
 def scenario_of(issue, table, weight=1.0, **party) -> Scenario:
-    preferences = party.pop("preferences", None) or Preferences(np.array([weight]), (np.asarray(table, float),))
+    preferences = party.pop("preferences", None) or Preferences(
+        np.array([weight]), (np.asarray(table, float),)
+    )
     return Scenario("s", (issue,), (Party(party.pop("name", "p"), preferences, **party),))
 
 
@@ -262,7 +270,12 @@ def test_dump_moves_a_large_scale_into_the_weight(tmp_path):
     scenario = Scenario(
         "s",
         (CategoricalIssue("c", ("a", "b", "c")), IntegerIssue("n", 0, 2)),
-        (Party("p", Preferences(np.array([0.2, 0.3]), (np.array([0, 1.5, 3.0]), np.array([0, 1, 2.0])))),),
+        (
+            Party(
+                "p",
+                Preferences(np.array([0.2, 0.3]), (np.array([0, 1.5, 3.0]), np.array([0, 1, 2.0]))),
+            ),
+        ),
     )
     again = load_genius_folder(dump_genius(scenario, tmp_path)[0].parent)
     np.testing.assert_allclose(utilities(again)["p"], utilities(scenario)["p"], atol=1e-12)
@@ -283,29 +296,56 @@ def test_dump_sanitises_file_names(tmp_path):
 @pytest.mark.parametrize(
     ("scenario", "fragments"),
     [
-        (lambda: scenario_of(IntegerIssue("count", 0, 3), [0, 0.5, 0.6, 1]), ["'p'", "'count'", "affine"]),
-        (lambda: scenario_of(RealIssue("price", 0, 1, steps=3), [0, 0.9, 1]), ["'p'", "'price'", "affine"]),
-        (lambda: scenario_of(IntegerIssue("cap", 0, 2, extra=("none",)), [0, 0.5, 1, 0]), ["'cap'", "none"]),
+        (
+            lambda: scenario_of(IntegerIssue("count", 0, 3), [0, 0.5, 0.6, 1]),
+            ["'p'", "'count'", "affine"],
+        ),
+        (
+            lambda: scenario_of(RealIssue("price", 0, 1, steps=3), [0, 0.9, 1]),
+            ["'p'", "'price'", "affine"],
+        ),
+        (
+            lambda: scenario_of(IntegerIssue("cap", 0, 2, extra=("none",)), [0, 0.5, 1, 0]),
+            ["'cap'", "none"],
+        ),
         (lambda: scenario_of(IntegerIssue("cap", 0, 4, step=2), [0, 0.5, 1]), ["'cap'", "step 2"]),
-        (lambda: scenario_of(CategoricalIssue("c", ("a", "b")), [-0.5, 1]), ["'p'", "'c'", "negative"]),
-        (lambda: scenario_of(CategoricalIssue("c", ("a", "b")), [0, 1], weight=-1), ["'c'", "negative"]),
+        (
+            lambda: scenario_of(CategoricalIssue("c", ("a", "b")), [-0.5, 1]),
+            ["'p'", "'c'", "negative"],
+        ),
+        (
+            lambda: scenario_of(CategoricalIssue("c", ("a", "b")), [0, 1], weight=-1),
+            ["'c'", "negative"],
+        ),
         (
             lambda: scenario_of(
-                CategoricalIssue("c", ("a", "b")), None,
-                preferences=Preferences(np.array([1.0]), (np.array([0, 1.0]),), (Interaction(0, 0, np.eye(2)),)),
+                CategoricalIssue("c", ("a", "b")),
+                None,
+                preferences=Preferences(
+                    np.array([1.0]), (np.array([0, 1.0]),), (Interaction(0, 0, np.eye(2)),)
+                ),
             ),
             ["'p'", "interaction"],
         ),
         (
             lambda: scenario_of(
-                CategoricalIssue("c", ("a", "b")), [0, 1],
+                CategoricalIssue("c", ("a", "b")),
+                [0, 1],
                 red_lines=(RedLine("never a", (((0, np.array([True, False])),),)),),
             ),
             ["'p'", "never a", "lost"],
         ),
     ],
-    ids=["integer-not-affine", "real-not-affine", "extra-options", "integer-step", "negative-value",
-         "negative-weight", "interactions", "red-lines"],
+    ids=[
+        "integer-not-affine",
+        "real-not-affine",
+        "extra-options",
+        "integer-step",
+        "negative-value",
+        "negative-weight",
+        "interactions",
+        "red-lines",
+    ],
 )
 def test_dump_refuses_what_genius_cannot_express(tmp_path, scenario, fragments):
     with pytest.raises(UnsupportedError) as info:
@@ -395,21 +435,42 @@ def test_profile_given_as_domain(tmp_path):
 
 def test_domain_given_as_profile(tmp_path):
     domain = write(tmp_path, "shop_domain.xml", DOMAIN)
-    expect_error(lambda: load_genius(domain, [domain]), domain, 1, "expected a GENIUS utility profile")
+    expect_error(
+        lambda: load_genius(domain, [domain]), domain, 1, "expected a GENIUS utility profile"
+    )
 
 
 def test_issue_not_in_domain(tmp_path):
-    error = profile_error(tmp_path, 'name="colour"', 'name="color"', 3, "'color' is not in the domain", "colour, count, price")
+    error = profile_error(
+        tmp_path,
+        'name="colour"',
+        'name="color"',
+        3,
+        "'color' is not in the domain",
+        "colour, count, price",
+    )
     assert "issue[@name='color']" in error.location
 
 
 def test_item_value_not_in_domain(tmp_path):
-    error = profile_error(tmp_path, 'value="green"', 'value="teal"', 5, "'teal' is not an option", "red, green, blue")
-    assert error.location == "line 5, /utility_space/objective[@name='shop']/issue[@name='colour']/item[@value='teal']"
+    error = profile_error(
+        tmp_path, 'value="green"', 'value="teal"', 5, "'teal' is not an option", "red, green, blue"
+    )
+    assert (
+        error.location
+        == "line 5, /utility_space/objective[@name='shop']/issue[@name='colour']/item[@value='teal']"
+    )
 
 
 def test_non_numeric_evaluation(tmp_path):
-    profile_error(tmp_path, 'evaluation="0.9"', 'evaluation="high"', 5, "'evaluation' must be a finite number", "'high'")
+    profile_error(
+        tmp_path,
+        'evaluation="0.9"',
+        'evaluation="high"',
+        5,
+        "'evaluation' must be a finite number",
+        "'high'",
+    )
 
 
 def test_negative_evaluation(tmp_path):
@@ -417,7 +478,9 @@ def test_negative_evaluation(tmp_path):
 
 
 def test_non_numeric_weight(tmp_path):
-    error = profile_error(tmp_path, 'value="0.2"', 'value="0,2"', 15, "'value' must be a finite number", "'0,2'")
+    error = profile_error(
+        tmp_path, 'value="0.2"', 'value="0,2"', 15, "'value' must be a finite number", "'0,2'"
+    )
     assert "weight[@index='3']" in error.location
 
 
@@ -426,43 +489,124 @@ def test_negative_weight(tmp_path):
 
 
 def test_missing_attribute(tmp_path):
-    profile_error(tmp_path, '<weight index="1" ', "<weight ", 16, "<weight> needs a 'index' attribute")
+    profile_error(
+        tmp_path, '<weight index="1" ', "<weight ", 16, "<weight> needs a 'index' attribute"
+    )
     profile_error(tmp_path, 'slope="0.1" ', "", 9, "<evaluator> needs a 'slope' attribute")
-    domain_error(tmp_path, '<item index="3" value="blue"/>', '<item index="3"/>', 6, "<item> needs a 'value' attribute")
+    domain_error(
+        tmp_path,
+        '<item index="3" value="blue"/>',
+        '<item index="3"/>',
+        6,
+        "<item> needs a 'value' attribute",
+    )
 
 
 def test_weight_for_no_issue_and_missing_weight(tmp_path):
-    profile_error(tmp_path, '<weight index="3"', '<weight index="7"', 15, "weight index 7 matches no issue", "1, 2, 3")
-    profile_error(tmp_path, '<weight index="3" value="0.2"/>', "", 11, "no <weight index=\"3\"> for issue 'price'")
-    profile_error(tmp_path, '<weight index="1"', '<weight index="3"', 16, "two weights for issue index 3")
+    profile_error(
+        tmp_path,
+        '<weight index="3"',
+        '<weight index="7"',
+        15,
+        "weight index 7 matches no issue",
+        "1, 2, 3",
+    )
+    profile_error(
+        tmp_path,
+        '<weight index="3" value="0.2"/>',
+        "",
+        11,
+        "no <weight index=\"3\"> for issue 'price'",
+    )
+    profile_error(
+        tmp_path, '<weight index="1"', '<weight index="3"', 16, "two weights for issue index 3"
+    )
 
 
 def test_integer_bounds_low_above_high(tmp_path):
-    domain_error(tmp_path, 'lowerbound="2" upperbound="6"', 'lowerbound="6" upperbound="2"', 9, "lowerbound 6 is above upperbound 2")
-    domain_error(tmp_path, 'lowerbound="2" upperbound="6"', 'lowerbound="two" upperbound="6"', 9, "must be an integer", "'two'")
-    domain_error(tmp_path, 'lowerbound="10"', 'lowerbound="30"', 11, "lowerbound 30.0 is above upperbound 20.0")
-    domain_error(tmp_path, ' lowerbound="2" upperbound="6"', "", 9, "needs 'lowerbound' and 'upperbound'")
-    domain_error(tmp_path, 'upperbound="6"', 'upperbound="9999999999"', 9, "spans 9,999,999,998 values")
+    domain_error(
+        tmp_path,
+        'lowerbound="2" upperbound="6"',
+        'lowerbound="6" upperbound="2"',
+        9,
+        "lowerbound 6 is above upperbound 2",
+    )
+    domain_error(
+        tmp_path,
+        'lowerbound="2" upperbound="6"',
+        'lowerbound="two" upperbound="6"',
+        9,
+        "must be an integer",
+        "'two'",
+    )
+    domain_error(
+        tmp_path,
+        'lowerbound="10"',
+        'lowerbound="30"',
+        11,
+        "lowerbound 30.0 is above upperbound 20.0",
+    )
+    domain_error(
+        tmp_path, ' lowerbound="2" upperbound="6"', "", 9, "needs 'lowerbound' and 'upperbound'"
+    )
+    domain_error(
+        tmp_path, 'upperbound="6"', 'upperbound="9999999999"', 9, "spans 9,999,999,998 values"
+    )
 
 
 def test_duplicate_names(tmp_path):
     domain_error(tmp_path, 'name="count"', 'name="colour"', 9, "duplicate issue name 'colour'")
     domain_error(tmp_path, 'value="blue"', 'value="red"', 6, "duplicate option 'red'")
-    profile_error(tmp_path, 'value="green"', 'value="red"', 5, "option 'red' of issue 'colour' is listed twice")
+    profile_error(
+        tmp_path,
+        'value="green"',
+        'value="red"',
+        5,
+        "option 'red' of issue 'colour' is listed twice",
+    )
 
 
 def test_structural_problems(tmp_path):
-    domain_error(tmp_path, 'type="real" vtype="real"', 'type="money" vtype="money"', 10, "unknown issue type 'money'")
-    domain_error(tmp_path, '  <issue index="2"', '  <objective index="4" name="sub"/>\n  <issue index="2"', 9, "nested objectives")
-    profile_error(tmp_path, 'etype="integer" type="integer" vtype="integer"', 'type="discrete"', 8,
-                  "'count' is integer in the domain but discrete here")
-    profile_error(tmp_path, 'ftype="linear" parameter0', 'ftype="triangular" parameter0', 13, "unsupported evaluator ftype 'triangular'")
+    domain_error(
+        tmp_path,
+        'type="real" vtype="real"',
+        'type="money" vtype="money"',
+        10,
+        "unknown issue type 'money'",
+    )
+    domain_error(
+        tmp_path,
+        '  <issue index="2"',
+        '  <objective index="4" name="sub"/>\n  <issue index="2"',
+        9,
+        "nested objectives",
+    )
+    profile_error(
+        tmp_path,
+        'etype="integer" type="integer" vtype="integer"',
+        'type="discrete"',
+        8,
+        "'count' is integer in the domain but discrete here",
+    )
+    profile_error(
+        tmp_path,
+        'ftype="linear" parameter0',
+        'ftype="triangular" parameter0',
+        13,
+        "unsupported evaluator ftype 'triangular'",
+    )
 
 
 def test_non_numeric_reservation(tmp_path):
     domain = write(tmp_path, "shop_domain.xml", DOMAIN)
-    path = write(tmp_path, "buyer.xml", BUYER.replace('<reservation value="0.25"/>', '<reservation value="none"/>'))
-    error = expect_error(lambda: load_genius(domain, [path]), path, 18, "'value' must be a finite number")
+    path = write(
+        tmp_path,
+        "buyer.xml",
+        BUYER.replace('<reservation value="0.25"/>', '<reservation value="none"/>'),
+    )
+    error = expect_error(
+        lambda: load_genius(domain, [path]), path, 18, "'value' must be a finite number"
+    )
     assert error.location == "line 18, /utility_space/reservation"
 
 
@@ -471,7 +615,9 @@ def test_two_profiles_for_one_party(tmp_path):
     (tmp_path / "other").mkdir()
     first = write(tmp_path, "seller.xml", SELLER)
     second = write(tmp_path / "other", "seller.xml", SELLER)
-    expect_error(lambda: load_genius(domain, [first, second]), second, None, "both be party 'seller'")
+    expect_error(
+        lambda: load_genius(domain, [first, second]), second, None, "both be party 'seller'"
+    )
 
 
 # --------------------------------------------------------------------------- GeniusWeb
@@ -491,8 +637,14 @@ JOBS = json.loads("""{"LinearAdditiveUtilitySpace":{"issueUtilities":{
   "work from home":{"values":["0","1","2"]}}},
  "name":"jobs1", "reservationBid":null}}""")
 
-JOBS_BID = {"lease car": "yes", "permanent contract": "yes", "career development opportunities": "low",
-            "fte": "0.8", "salary": "2500", "work from home": "1"}
+JOBS_BID = {
+    "lease car": "yes",
+    "permanent contract": "yes",
+    "career development opportunities": "low",
+    "fte": "0.8",
+    "salary": "2500",
+    "work from home": "1",
+}
 
 
 def write_json(folder: Path, name: str, data) -> Path:
@@ -507,34 +659,58 @@ def test_geniusweb_jobs_profile(tmp_path, spelling):
     party = scenario.parties[0]
     assert party.reservation == 0.0 and party.discount is None
     # GeniusWeb's own test: 0.06*1 + 0.16*1 + 0.04*0 + 0.32*0.5 + 0.24*0.25 + 0.18*0.5 = 0.53
-    assert party.preferences.utility(scenario.space.parse(JOBS_BID)) == pytest.approx(0.53, abs=1e-12)
+    assert party.preferences.utility(scenario.space.parse(JOBS_BID)) == pytest.approx(
+        0.53, abs=1e-12
+    )
 
 
 def number_profile(name: str, reservation=None) -> dict:
-    return {"LinearAdditiveUtilitySpace": {
-        "name": name,
-        "domain": {"name": "deal", "issuesValues": {
-            "colour": {"values": ["red", "blue"]},
-            "price": {"range": {"low": 0, "high": 100, "step": 10}},
-            "fte": {"range": {"low": 0.6, "high": 1.05, "step": 0.2}},
-        }},
-        "issueUtilities": {
-            "colour": {"discreteutils": {"valueUtilities": {"blue": 0.8}}},
-            "price": {"numberutils": {"lowValue": 20, "lowUtility": 1, "highValue": 80, "highUtility": 0.4}},
-            "fte": {"NumberValueSetUtilities": {"lowValue": 0.6, "lowUtility": 0, "highValue": 1.0, "highUtility": 1}},
-        },
-        "issueWeights": {"colour": 0.2, "price": 0.5, "fte": 0.3},
-        "reservationBid": reservation,
-    }}
+    return {
+        "LinearAdditiveUtilitySpace": {
+            "name": name,
+            "domain": {
+                "name": "deal",
+                "issuesValues": {
+                    "colour": {"values": ["red", "blue"]},
+                    "price": {"range": {"low": 0, "high": 100, "step": 10}},
+                    "fte": {"range": {"low": 0.6, "high": 1.05, "step": 0.2}},
+                },
+            },
+            "issueUtilities": {
+                "colour": {"discreteutils": {"valueUtilities": {"blue": 0.8}}},
+                "price": {
+                    "numberutils": {
+                        "lowValue": 20,
+                        "lowUtility": 1,
+                        "highValue": 80,
+                        "highUtility": 0.4,
+                    }
+                },
+                "fte": {
+                    "NumberValueSetUtilities": {
+                        "lowValue": 0.6,
+                        "lowUtility": 0,
+                        "highValue": 1.0,
+                        "highUtility": 1,
+                    }
+                },
+            },
+            "issueWeights": {"colour": 0.2, "price": 0.5, "fte": 0.3},
+            "reservationBid": reservation,
+        }
+    }
 
 
 def test_geniusweb_number_issues_and_reservation_bid(tmp_path):
     bid = {"issuevalues": {"colour": "blue", "price": 50, "fte": 0.8}}
     scenario = load_geniusweb_profiles(
-        [write_json(tmp_path, "a.json", number_profile("a", bid)), write_json(tmp_path, "b.json", number_profile("", None))],
+        [
+            write_json(tmp_path, "a.json", number_profile("a", bid)),
+            write_json(tmp_path, "b.json", number_profile("", None)),
+        ],
         name="numbers",
     )
-    colour, price, fte = scenario.issues
+    _, price, fte = scenario.issues
     assert scenario.name == "numbers" and scenario.party_names == ("a", "b")
     assert isinstance(price, IntegerIssue) and price.options == tuple(range(0, 101, 10))
     assert isinstance(fte, RealIssue) and np.allclose(fte.grid, [0.6, 0.8, 1.0])
@@ -552,16 +728,27 @@ def test_geniusweb_matches_genius_on_the_same_profiles(tmp_path):
     """Itex vs Cypress stores integer evaluations that GENIUS renormalises; GeniusWeb
     profiles written from the loaded tables must give the very same utilities."""
     genius = load_genius_folder(ANAC / "y2010" / "ItexvsCypress")
-    domain = {"name": genius.name, "issuesValues": {i.name: {"values": list(i.options)} for i in genius.issues}}
+    domain = {
+        "name": genius.name,
+        "issuesValues": {i.name: {"values": list(i.options)} for i in genius.issues},
+    }
     paths = []
     for party in genius.parties:
         utilities_json = {
-            issue.name: {"discreteutils": {"valueUtilities": dict(zip(issue.options, table.tolist()))}}
+            issue.name: {
+                "discreteutils": {"valueUtilities": dict(zip(issue.options, table.tolist()))}
+            }
             for issue, table in zip(genius.issues, party.preferences.tables)
         }
         weights = dict(zip((i.name for i in genius.issues), party.preferences.weights.tolist()))
-        profile = {"LinearAdditiveUtilitySpace": {
-            "name": party.name, "domain": domain, "issueUtilities": utilities_json, "issueWeights": weights}}
+        profile = {
+            "LinearAdditiveUtilitySpace": {
+                "name": party.name,
+                "domain": domain,
+                "issueUtilities": utilities_json,
+                "issueWeights": weights,
+            }
+        }
         paths.append(write_json(tmp_path, f"{party.name}.json", profile))
     web = load_geniusweb_profiles(paths)
     assert [i.options for i in web.issues] == [i.options for i in genius.issues]  # same enumeration
@@ -570,7 +757,11 @@ def test_geniusweb_matches_genius_on_the_same_profiles(tmp_path):
 
 
 def web_error(tmp_path, data, location: str | None, *fragments: str):
-    path = write_json(tmp_path, "p.json", data) if not isinstance(data, str) else write(tmp_path, "p.json", data)
+    path = (
+        write_json(tmp_path, "p.json", data)
+        if not isinstance(data, str)
+        else write(tmp_path, "p.json", data)
+    )
     error = expect_error(lambda: load_geniusweb_profiles([path]), path, None, *fragments)
     if location is not None:
         assert error.location == location
@@ -583,36 +774,108 @@ def mutated(change) -> dict:
 
 
 def test_geniusweb_bad_input(tmp_path):
-    web_error(tmp_path, '{"LinearAdditiveUtilitySpace": {\n  "name": "a",\n}', "line 3, column 1", "not valid JSON")
-    web_error(tmp_path, {"DefaultPartialOrdering": {}}, "(top level)", "expected a {\"LinearAdditiveUtilitySpace\"")
-    web_error(tmp_path, mutated(lambda s: s.pop("issueWeights")), "LinearAdditiveUtilitySpace", "missing key 'issueWeights'")
-    web_error(tmp_path, mutated(lambda s: s["issueWeights"].update(size=0.1)),
-              "LinearAdditiveUtilitySpace.issueWeights.size", "issue 'size' is not in the domain")
-    web_error(tmp_path, mutated(lambda s: s["issueWeights"].update(price="half")),
-              "LinearAdditiveUtilitySpace.issueWeights.price", "expected a number, got the string 'half'")
-    web_error(tmp_path, mutated(lambda s: s["issueWeights"].update(price=-0.5)),
-              "LinearAdditiveUtilitySpace.issueWeights.price", "at least 0")
-    web_error(tmp_path, mutated(lambda s: s["issueUtilities"]["colour"]["discreteutils"]["valueUtilities"].update(teal=1)),
-              'LinearAdditiveUtilitySpace.issueUtilities.colour.discreteutils.valueUtilities.teal',
-              "'teal' is not a value of issue 'colour'")
-    web_error(tmp_path, mutated(lambda s: s["issueUtilities"]["colour"]["discreteutils"]["valueUtilities"].update(red=1.5)),
-              None, "expected a number in [0, 1], got 1.5")
-    web_error(tmp_path, mutated(lambda s: s["issueUtilities"].update(price={"discreteutils": {"valueUtilities": {}}})),
-              "LinearAdditiveUtilitySpace.issueUtilities.price.discreteutils", "expected 'numberutils'")
-    web_error(tmp_path, mutated(lambda s: s["domain"]["issuesValues"].update(price={"range": {"low": 9, "high": 1, "step": 1}})),
-              "LinearAdditiveUtilitySpace.domain.issuesValues.price.range", "low 9 is above high 1")
-    web_error(tmp_path, mutated(lambda s: s["domain"]["issuesValues"].update(price={"range": {"low": 0, "high": 1e300, "step": 1}})),
-              "LinearAdditiveUtilitySpace.domain.issuesValues.price.range", "over 1,000,000 values")
-    web_error(tmp_path, mutated(lambda s: s.update(reservationBid={"issuevalues": {"price": 55}})),
-              "LinearAdditiveUtilitySpace.reservationBid.issuevalues.price", "has no option 55")
+    web_error(
+        tmp_path,
+        '{"LinearAdditiveUtilitySpace": {\n  "name": "a",\n}',
+        "line 3, column 1",
+        "not valid JSON",
+    )
+    web_error(
+        tmp_path,
+        {"DefaultPartialOrdering": {}},
+        "(top level)",
+        'expected a {"LinearAdditiveUtilitySpace"',
+    )
+    web_error(
+        tmp_path,
+        mutated(lambda s: s.pop("issueWeights")),
+        "LinearAdditiveUtilitySpace",
+        "missing key 'issueWeights'",
+    )
+    web_error(
+        tmp_path,
+        mutated(lambda s: s["issueWeights"].update(size=0.1)),
+        "LinearAdditiveUtilitySpace.issueWeights.size",
+        "issue 'size' is not in the domain",
+    )
+    web_error(
+        tmp_path,
+        mutated(lambda s: s["issueWeights"].update(price="half")),
+        "LinearAdditiveUtilitySpace.issueWeights.price",
+        "expected a number, got the string 'half'",
+    )
+    web_error(
+        tmp_path,
+        mutated(lambda s: s["issueWeights"].update(price=-0.5)),
+        "LinearAdditiveUtilitySpace.issueWeights.price",
+        "at least 0",
+    )
+    web_error(
+        tmp_path,
+        mutated(
+            lambda s: s["issueUtilities"]["colour"]["discreteutils"]["valueUtilities"].update(
+                teal=1
+            )
+        ),
+        "LinearAdditiveUtilitySpace.issueUtilities.colour.discreteutils.valueUtilities.teal",
+        "'teal' is not a value of issue 'colour'",
+    )
+    web_error(
+        tmp_path,
+        mutated(
+            lambda s: s["issueUtilities"]["colour"]["discreteutils"]["valueUtilities"].update(
+                red=1.5
+            )
+        ),
+        None,
+        "expected a number in [0, 1], got 1.5",
+    )
+    web_error(
+        tmp_path,
+        mutated(
+            lambda s: s["issueUtilities"].update(price={"discreteutils": {"valueUtilities": {}}})
+        ),
+        "LinearAdditiveUtilitySpace.issueUtilities.price.discreteutils",
+        "expected 'numberutils'",
+    )
+    web_error(
+        tmp_path,
+        mutated(
+            lambda s: s["domain"]["issuesValues"].update(
+                price={"range": {"low": 9, "high": 1, "step": 1}}
+            )
+        ),
+        "LinearAdditiveUtilitySpace.domain.issuesValues.price.range",
+        "low 9 is above high 1",
+    )
+    web_error(
+        tmp_path,
+        mutated(
+            lambda s: s["domain"]["issuesValues"].update(
+                price={"range": {"low": 0, "high": 1e300, "step": 1}}
+            )
+        ),
+        "LinearAdditiveUtilitySpace.domain.issuesValues.price.range",
+        "over 1,000,000 values",
+    )
+    web_error(
+        tmp_path,
+        mutated(lambda s: s.update(reservationBid={"issuevalues": {"price": 55}})),
+        "LinearAdditiveUtilitySpace.reservationBid.issuevalues.price",
+        "has no option 55",
+    )
 
 
 def test_geniusweb_profiles_must_share_the_domain(tmp_path):
     first = write_json(tmp_path, "a.json", number_profile("a"))
     other = number_profile("b")
-    other["LinearAdditiveUtilitySpace"]["domain"]["issuesValues"]["colour"]["values"].append("green")
+    other["LinearAdditiveUtilitySpace"]["domain"]["issuesValues"]["colour"]["values"].append(
+        "green"
+    )
     second = write_json(tmp_path, "b.json", other)
-    error = expect_error(lambda: load_geniusweb_profiles([first, second]), second, None, "differs from the domain in")
+    error = expect_error(
+        lambda: load_geniusweb_profiles([first, second]), second, None, "differs from the domain in"
+    )
     assert error.location == "LinearAdditiveUtilitySpace.domain.issuesValues.colour"
 
 
@@ -637,7 +900,9 @@ def test_negmas_agrees_after_genius_normalisation():
     compared = 0
     for folder in FOLDERS:
         ours = load_genius_folder(folder)
-        if ours.space.size > ENUMERABLE or not all(isinstance(i, CategoricalIssue) for i in ours.issues):
+        if ours.space.size > ENUMERABLE or not all(
+            isinstance(i, CategoricalIssue) for i in ours.issues
+        ):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -648,15 +913,23 @@ def test_negmas_agrees_after_genius_normalisation():
         sample = digits[np.random.default_rng(0).integers(0, len(digits), 20)]
         for ufun in theirs.ufuns:
             party = ours.party(ufun.name)
-            raw = [np.array([ufun.values[position[i.name]](o) for o in i.options]) for i in ours.issues]
+            raw = [
+                np.array([ufun.values[position[i.name]](o) for o in i.options]) for i in ours.issues
+            ]
             weights = np.array([ufun.weights[position[i.name]] for i in ours.issues])
-            expected = sum(w * genius_normalised(t)[digits[:, k]] for k, (w, t) in enumerate(zip(weights, raw)))
-            np.testing.assert_allclose(party.preferences.evaluate(digits), expected, rtol=0, atol=1e-12)
+            expected = sum(
+                w * genius_normalised(t)[digits[:, k]] for k, (w, t) in enumerate(zip(weights, raw))
+            )
+            np.testing.assert_allclose(
+                party.preferences.evaluate(digits), expected, rtol=0, atol=1e-12
+            )
             np.testing.assert_array_equal(party.preferences.weights, weights)
             assert ufun.reserved_value == party.reservation
             for outcome in sample:
                 labels = tuple(i.options[d] for i, d in zip(ours.issues, outcome))
-                ordered = tuple(labels[k] for k in np.argsort([position[i.name] for i in ours.issues]))
+                ordered = tuple(
+                    labels[k] for k in np.argsort([position[i.name] for i in ours.issues])
+                )
                 direct = sum(w * t[d] for w, t, d in zip(weights, raw, outcome))
                 assert ufun(ordered) == pytest.approx(direct, abs=1e-9)
         compared += 1

@@ -11,7 +11,8 @@ discount factor). Where GENIUS and NegMAS disagree we follow GENIUS
   profile does not list evaluates to 0.
 - weights are kept raw, never normalised, and matched to issues by their ``index``.
 - integer issues: ``clamp(offset + slope * (x - lowerbound), 0, 1)``
-  (``EvaluatorInteger.getEvaluation``: the slope applies from the lower bound).
+  (``EvaluatorInteger.getEvaluation``: the slope applies from the lower bound; ``ftype`` is
+  ignored, as in GENIUS, and a missing evaluator means slope = offset = 0).
 - real issues: ``ftype="linear"`` is ``clamp(parameter1 * x + parameter0, 0, 1)`` (not
   shifted by the lower bound), ``ftype="constant"`` is ``parameter0``
   (``EvaluatorReal.getEvaluation`` with ``EVALFUNCTYPE.evalLinear``). Servanda enumerates a
@@ -19,7 +20,7 @@ discount factor). Where GENIUS and NegMAS disagree we follow GENIUS
 - a discount factor outside ``(0, 1)`` means no discounting (``Party.discount = None``).
 
 Every problem in a file raises :class:`~servanda.errors.ScenarioError` naming the file and
-the place: ``"line 12, /utility_space/objective/issue[@name='Price']/item[@value='low']"``.
+the place: ``"line 12, /utility_space/objective[@name='Car']/issue[@name='Price']/item[@value='low']"``.
 """
 
 from __future__ import annotations
@@ -182,7 +183,9 @@ class _XmlFile:
             raise self.error(element, f"<{element.tag}> needs a '{attribute}' attribute")
         return value
 
-    def number(self, element: etree._Element, attribute: str, *, minimum: float | None = None) -> float:
+    def number(
+        self, element: etree._Element, attribute: str, *, minimum: float | None = None
+    ) -> float:
         """A required attribute holding a finite number (at least ``minimum``)."""
         text = self.text(element, attribute)
         try:
@@ -249,9 +252,7 @@ class _DomainIssue:
     kind: str
 
 
-def _build(
-    domain: _XmlFile, profiles: Sequence[_XmlFile], name: str, real_steps: int
-) -> Scenario:
+def _build(domain: _XmlFile, profiles: Sequence[_XmlFile], name: str, real_steps: int) -> Scenario:
     if real_steps < 2:
         raise ValueError(f"real_steps must be at least 2, got {real_steps}")
     issues = _read_domain(domain, real_steps)
@@ -286,7 +287,8 @@ def _find_domain(folder: Path, files: Sequence[_XmlFile]) -> _XmlFile:
             source=str(folder),
         )
     raise ScenarioError(
-        "several GENIUS domain files: " + ", ".join(f.path.name for f in templates)
+        "several GENIUS domain files: "
+        + ", ".join(f.path.name for f in templates)
         + "; expected exactly one",
         source=str(folder),
     )
@@ -308,7 +310,7 @@ def _objective(file: _XmlFile, expected_roots: tuple[str, ...], what: str) -> et
         raise file.error(root, f"expected a <{_PROFILE_ROOT}> element inside <{root.tag}>")
     objective = space.find("objective")
     if objective is None:
-        raise file.error(space, f"expected an <objective> element holding the issues")
+        raise file.error(space, "expected an <objective> element holding the issues")
     nested = objective.find("objective")
     if nested is not None:
         raise file.error(nested, "nested objectives are not supported; expected issues only")
@@ -323,15 +325,18 @@ def _declared_kind(file: _XmlFile, element: etree._Element) -> str | None:
         kind = vtype
     kind = kind if kind is not None else element.get("etype")
     if kind is not None and kind.lower() not in _KINDS:
-        raise file.error(element, f"unknown issue type {kind!r}; expected one of {', '.join(_KINDS)}")
+        raise file.error(
+            element, f"unknown issue type {kind!r}; expected one of {', '.join(_KINDS)}"
+        )
     return kind.lower() if kind is not None else None
 
 
 def _read_domain(file: _XmlFile, real_steps: int) -> tuple[_DomainIssue, ...]:
     if file.is_profile:  # a bare <utility_space> may be a domain, but not one with weights
         raise file.error(
-            file.root, f"this is a utility profile (it has weights); expected a GENIUS domain "
-            f"with a <{_DOMAIN_ROOT}> root"
+            file.root,
+            f"this is a utility profile (it has weights); expected a GENIUS domain "
+            f"with a <{_DOMAIN_ROOT}> root",
         )
     objective = _objective(file, (_DOMAIN_ROOT, _PROFILE_ROOT), "domain")
     issues: list[_DomainIssue] = []
@@ -370,8 +375,9 @@ def _read_domain_issue(file: _XmlFile, element: etree._Element, real_steps: int)
         low, high = _bounds(file, element, integer=True)
         if high - low + 1 > MAX_RANGE_OPTIONS:
             raise file.error(
-                element, f"integer issue '{name}' spans {high - low + 1:,} values; expected at "
-                f"most {MAX_RANGE_OPTIONS:,}"
+                element,
+                f"integer issue '{name}' spans {high - low + 1:,} values; expected at "
+                f"most {MAX_RANGE_OPTIONS:,}",
             )
         issue = IntegerIssue(name, low, high, step=1)
     else:
@@ -490,7 +496,7 @@ def _weights(
         if position not in weighted:
             raise file.error(
                 element,
-                f"no <weight index=\"{issues[position].index}\"> for issue "
+                f'no <weight index="{issues[position].index}"> for issue '
                 f"'{issues[position].issue.name}'",
             )
     return weights
@@ -514,8 +520,9 @@ def _discrete_values(file: _XmlFile, element: etree._Element, issue: Issue) -> n
         except ValueError:
             shown = ", ".join(map(str, issue.options[:10])) + (", ..." if issue.size > 10 else "")
             raise file.error(
-                item, f"'{value}' is not an option of issue '{issue.name}' in the domain; "
-                f"options: {shown}"
+                item,
+                f"'{value}' is not an option of issue '{issue.name}' in the domain; "
+                f"options: {shown}",
             ) from None
         if k in listed:
             raise file.error(item, f"option '{value}' of issue '{issue.name}' is listed twice")
@@ -584,16 +591,16 @@ def _kind(issue: Issue) -> str:
 
 
 def _check_exportable_issue(issue: Issue) -> None:
-    kind = _kind(issue)
-    if kind != "discrete" and issue.extra:  # type: ignore[attr-defined]
+    _kind(issue)
+    if isinstance(issue, (IntegerIssue, RealIssue)) and issue.extra:
         raise UnsupportedError(
-            f"issue '{issue.name}' has named options ({', '.join(issue.extra)}) beside its "  # type: ignore[attr-defined]
+            f"issue '{issue.name}' has named options ({', '.join(issue.extra)}) beside its "
             "numeric range, which GENIUS cannot express; make it categorical to export it"
         )
-    if kind == "integer" and int(issue.step) != 1:  # type: ignore[attr-defined]
+    if isinstance(issue, IntegerIssue) and int(issue.step) != 1:
         raise UnsupportedError(
             f"GENIUS integer issues take every integer of their range, but issue "
-            f"'{issue.name}' has step {issue.step}; make it categorical to export it"  # type: ignore[attr-defined]
+            f"'{issue.name}' has step {issue.step}; make it categorical to export it"
         )
 
 
@@ -604,8 +611,13 @@ def _issue_attributes(number: int, issue: Issue) -> dict[str, str]:
 
 def _objective_element(parent: etree._Element, name: str) -> etree._Element:
     return etree.SubElement(
-        parent, "objective", index="0", etype="objective", type="objective",
-        description="", name=name,
+        parent,
+        "objective",
+        index="0",
+        etype="objective",
+        type="objective",
+        description="",
+        name=name,
     )
 
 
@@ -683,24 +695,40 @@ def _write_evaluation(
             f"party '{party}', issue '{issue.name}': GENIUS evaluations cannot be negative "
             f"(lowest value {table.min():g})"
         )
-    if isinstance(issue, CategoricalIssue):
-        # GENIUS renormalises a table whose maximum rounds above 1; keep the scale in the weight.
-        top = float(table.max())
-        if _java_round(top) > 1:
-            table, weight = table / top, weight * top
-        for k, (option, value) in enumerate(zip(issue.options, table), start=1):
-            etree.SubElement(
-                element, "item", index=str(k), value=str(option), evaluation=repr(float(value))
-            )
-        return weight
-    x = issue.grid.astype(float)  # type: ignore[attr-defined]
-    origin = float(issue.low) if isinstance(issue, IntegerIssue) else 0.0  # GENIUS's anchors
-    intercept, slope = _affine_fit(x - origin, table, party, issue)
+    if isinstance(issue, (IntegerIssue, RealIssue)):
+        return _write_linear(element, issue, weight, table, party)
+    return _write_items(element, issue, weight, table)
+
+
+def _write_items(element: etree._Element, issue: Issue, weight: float, table: np.ndarray) -> float:
+    # GENIUS renormalises a table whose maximum rounds above 1; keep the scale in the weight.
     top = float(table.max())
-    if top > 1:  # GENIUS clamps numeric evaluations to [0, 1]
+    if _java_round(top) > 1:
+        table, weight = table / top, weight * top
+    for k, (option, value) in enumerate(zip(issue.options, table), start=1):
+        etree.SubElement(
+            element, "item", index=str(k), value=str(option), evaluation=repr(float(value))
+        )
+    return weight
+
+
+def _write_linear(
+    element: etree._Element,
+    issue: IntegerIssue | RealIssue,
+    weight: float,
+    table: np.ndarray,
+    party: str,
+) -> float:
+    # GENIUS anchors integer evaluators at the lower bound and real ones at zero.
+    origin = float(issue.low) if isinstance(issue, IntegerIssue) else 0.0
+    intercept, slope = _affine_fit(issue.grid.astype(float) - origin, table, party, issue)
+    top = float(table.max())
+    if top > 1:  # GENIUS clamps numeric evaluations to [0, 1]; keep the scale in the weight
         intercept, slope, weight = intercept / top, slope / top, weight * top
     if isinstance(issue, IntegerIssue):
-        etree.SubElement(element, "evaluator", ftype="linear", slope=repr(slope), offset=repr(intercept))
+        etree.SubElement(
+            element, "evaluator", ftype="linear", slope=repr(slope), offset=repr(intercept)
+        )
     else:
         etree.SubElement(
             element, "evaluator", ftype="linear", parameter0=repr(intercept), parameter1=repr(slope)

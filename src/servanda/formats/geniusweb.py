@@ -143,7 +143,9 @@ class _Document:
                 f"cannot read the file: {exc.strerror or exc}", source=str(path)
             ) from None
         except UnicodeDecodeError:
-            raise ScenarioError("not UTF-8 text; expected a GeniusWeb JSON profile", source=str(path)) from None
+            raise ScenarioError(
+                "not UTF-8 text; expected a GeniusWeb JSON profile", source=str(path)
+            ) from None
         try:
             return cls(path, json.loads(text))
         except json.JSONDecodeError as exc:
@@ -165,7 +167,7 @@ class _Document:
         top = self.object(self.data, ())
         if _PROFILE not in top:
             found = ", ".join(map(repr, top)) or "nothing"
-            raise self.error((), f"expected a {{\"{_PROFILE}\": ...}} profile, found {found}")
+            raise self.error((), f'expected a {{"{_PROFILE}": ...}} profile, found {found}')
         return self.object(top[_PROFILE], (_PROFILE,))
 
     def object(self, value: Any, keys: Keys) -> dict[str, Any]:
@@ -178,9 +180,15 @@ class _Document:
             raise self.error(keys, f"missing key '{key}'")
         return obj[key]
 
-    def number(self, value: Any, keys: Keys, *, low: float | None = None, high: float | None = None) -> float:
+    def number(
+        self, value: Any, keys: Keys, *, low: float | None = None, high: float | None = None
+    ) -> float:
         """A finite JSON number, optionally within ``[low, high]``."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise self.error(keys, f"expected a number, got {_type_name(value)}")
         if (low is not None and value < low) or (high is not None and value > high):
             raise self.error(keys, f"expected a number {_range_text(low, high)}, got {value:g}")
@@ -203,7 +211,8 @@ def _read_domain(doc: _Document, space: dict[str, Any]) -> tuple[str | None, tup
     if not values:
         raise doc.error(keys + ("issuesValues",), "the domain has no issues")
     issues = tuple(
-        _read_issue(doc, issue, spec, keys + ("issuesValues", issue)) for issue, spec in values.items()
+        _read_issue(doc, issue, spec, keys + ("issuesValues", issue))
+        for issue, spec in values.items()
     )
     return name, issues
 
@@ -213,14 +222,20 @@ def _read_issue(doc: _Document, name: str, spec: Any, keys: Keys) -> Issue:
     if "values" in spec:
         raw = spec["values"]
         if not isinstance(raw, list) or not raw:
-            raise doc.error(keys + ("values",), f"expected a non-empty list of values, got {_type_name(raw)}")
+            raise doc.error(
+                keys + ("values",), f"expected a non-empty list of values, got {_type_name(raw)}"
+            )
         options = [doc.string(v, keys + ("values", i)) for i, v in enumerate(raw)]
         for i, option in enumerate(options):
             if option in options[:i]:
-                raise doc.error(keys + ("values", i), f"duplicate value '{option}' of issue '{name}'")
+                raise doc.error(
+                    keys + ("values", i), f"duplicate value '{option}' of issue '{name}'"
+                )
         return CategoricalIssue(name, tuple(options))
     if "range" in spec:
-        return _range_issue(doc, name, doc.object(spec["range"], keys + ("range",)), keys + ("range",))
+        return _range_issue(
+            doc, name, doc.object(spec["range"], keys + ("range",)), keys + ("range",)
+        )
     raise doc.error(keys, "expected 'values' (a discrete issue) or 'range' (a number issue)")
 
 
@@ -242,25 +257,31 @@ def _range_issue(doc: _Document, name: str, spec: dict[str, Any], keys: Keys) ->
 
 
 def _same_issue(a: Issue, b: Issue) -> bool:
+    """Same kind and values (discrete values in any order: bids name them)."""
     if type(a) is not type(b):
         return False
-    if isinstance(a, CategoricalIssue):
-        return set(a.options) == set(b.options)
-    return np.allclose(a.numeric_values, b.numeric_values, rtol=1e-12, atol=1e-12)  # type: ignore[attr-defined]
+    if isinstance(a, (IntegerIssue, RealIssue)) and isinstance(b, (IntegerIssue, RealIssue)):
+        return a.size == b.size and np.allclose(a.numeric_values, b.numeric_values, atol=1e-12)
+    return set(a.options) == set(b.options)
 
 
-def _check_same_domain(doc: _Document, space: dict[str, Any], issues: Sequence[Issue], first: _Document) -> None:
+def _check_same_domain(
+    doc: _Document, space: dict[str, Any], issues: Sequence[Issue], first: _Document
+) -> None:
     _, own = _read_domain(doc, space)
     keys: Keys = (_PROFILE, "domain", "issuesValues")
     expected = {issue.name: issue for issue in issues}
     for issue in own:
         if issue.name not in expected or not _same_issue(issue, expected[issue.name]):
             raise doc.error(
-                keys + (issue.name,), f"issue '{issue.name}' differs from the domain in {first.source}"
+                keys + (issue.name,),
+                f"issue '{issue.name}' differs from the domain in {first.source}",
             )
     missing = [name for name in expected if name not in {issue.name for issue in own}]
     if missing:
-        raise doc.error(keys, f"issue(s) {', '.join(missing)} of the domain in {first.source} are missing")
+        raise doc.error(
+            keys, f"issue(s) {', '.join(missing)} of the domain in {first.source} are missing"
+        )
 
 
 # --------------------------------------------------------------------------- profile
@@ -286,7 +307,9 @@ def _known(doc: _Document, mapping: Mapping[str, Any], keys: Keys, issues: Seque
             )
 
 
-def _read_utilities(doc: _Document, space: dict[str, Any], issues: Sequence[Issue]) -> tuple[np.ndarray, ...]:
+def _read_utilities(
+    doc: _Document, space: dict[str, Any], issues: Sequence[Issue]
+) -> tuple[np.ndarray, ...]:
     keys: Keys = (_PROFILE, "issueUtilities")
     utilities = doc.object(doc.member(space, (_PROFILE,), "issueUtilities"), keys)
     _known(doc, utilities, keys, issues)
@@ -302,7 +325,7 @@ def _issue_utilities(doc: _Document, issue: Issue, spec: Any, keys: Keys) -> np.
     spec = doc.object(spec, keys)
     if len(spec) != 1:
         raise doc.error(keys, "expected exactly one of 'discreteutils' or 'numberutils'")
-    (kind, body), = spec.items()
+    ((kind, body),) = spec.items()
     keys = keys + (kind,)
     body = doc.object(body, keys)
     if kind in _DISCRETE_UTILITIES:
@@ -310,13 +333,17 @@ def _issue_utilities(doc: _Document, issue: Issue, spec: Any, keys: Keys) -> np.
             raise doc.error(keys, f"issue '{issue.name}' is a number issue; expected 'numberutils'")
         return _discrete_utilities(doc, issue, body, keys)
     if kind in _NUMBER_UTILITIES:
-        if isinstance(issue, CategoricalIssue):
+        if not isinstance(issue, (IntegerIssue, RealIssue)):
             raise doc.error(keys, f"issue '{issue.name}' is discrete; expected 'discreteutils'")
         return _number_utilities(doc, issue, body, keys)
-    raise doc.error(keys, f"unknown value-set utilities '{kind}'; expected 'discreteutils' or 'numberutils'")
+    raise doc.error(
+        keys, f"unknown value-set utilities '{kind}'; expected 'discreteutils' or 'numberutils'"
+    )
 
 
-def _discrete_utilities(doc: _Document, issue: Issue, body: dict[str, Any], keys: Keys) -> np.ndarray:
+def _discrete_utilities(
+    doc: _Document, issue: Issue, body: dict[str, Any], keys: Keys
+) -> np.ndarray:
     keys = keys + ("valueUtilities",)
     values = doc.object(doc.member(body, keys[:-1], "valueUtilities"), keys)
     table = np.zeros(issue.size)  # GeniusWeb: a value without a utility is worth 0
@@ -331,15 +358,20 @@ def _discrete_utilities(doc: _Document, issue: Issue, body: dict[str, Any], keys
     return table
 
 
-def _number_utilities(doc: _Document, issue: Issue, body: dict[str, Any], keys: Keys) -> np.ndarray:
+def _number_utilities(
+    doc: _Document, issue: IntegerIssue | RealIssue, body: dict[str, Any], keys: Keys
+) -> np.ndarray:
     def read(key: str, **bounds: float) -> float:
         return doc.number(doc.member(body, keys, key), keys + (key,), **bounds)
 
     low_value, high_value = read("lowValue"), read("highValue")
-    low_utility, high_utility = read("lowUtility", low=0.0, high=1.0), read("highUtility", low=0.0, high=1.0)
+    low_utility, high_utility = (
+        read("lowUtility", low=0.0, high=1.0),
+        read("highUtility", low=0.0, high=1.0),
+    )
     if high_value <= low_value:
         raise doc.error(keys + ("highValue",), f"highValue must be above lowValue {low_value:g}")
-    x = issue.numeric_values  # type: ignore[attr-defined]
+    x = issue.numeric_values
     table = low_utility + (high_utility - low_utility) * (x - low_value) / (high_value - low_value)
     return np.where((x >= low_value) & (x <= high_value), table, 0.0)
 

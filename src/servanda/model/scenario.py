@@ -43,6 +43,21 @@ class Scenario:
                         f"party '{party.name}': issue '{issue.name}' has {issue.size} options "
                         f"but {table.size} values"
                     )
+            for term in party.preferences.interactions:
+                self._check_shape(party, "interaction", [term.first, term.second], term.matrix.shape)
+            for line in party.red_lines:
+                for box in line.boxes:
+                    for position, mask in box:
+                        self._check_shape(party, f"red line '{line.name}'", [position], mask.shape)
+
+    def _check_shape(self, party: Party, what: str, positions: list[int], shape: tuple) -> None:
+        if not all(0 <= p < len(self.issues) for p in positions):
+            raise ScenarioError(f"party '{party.name}': {what} refers to a missing issue")
+        expected = tuple(self.issues[p].size for p in positions)
+        if tuple(shape) != expected:
+            raise ScenarioError(
+                f"party '{party.name}': {what} has shape {tuple(shape)}, expected {expected}"
+            )
 
     @cached_property
     def space(self) -> OutcomeSpace:
