@@ -208,10 +208,11 @@ def test_genius_domain_against_negmas(folder: Path):
 
 # -- random scenarios ----------------------------------------------------------------------
 
-# Value styles: plain floats; quarters with power-of-two weights (sums exact, so many exact
-# ties); tenths (sums that tie in decimal but may not in binary, 0.1 + 0.2 != 0.3); signed
-# floats (negative utilities, so the NegMAS "lowest utility" disagreement point differs).
-STYLES = ("float", "quarters", "tenths", "signed")
+# Value styles: plain floats; halves with power-of-two weights and one option that every
+# party values like another (sums exact, so many exact ties on the frontier); tenths (sums
+# that tie in decimal but may not in binary, 0.1 + 0.2 != 0.3); signed floats (negative
+# utilities, so NegMAS's "lowest utility" disagreement point differs from the reservation).
+STYLES = ("float", "halves", "tenths", "signed")
 
 
 def random_scenario(seed: int) -> Scenario:
@@ -222,11 +223,13 @@ def random_scenario(seed: int) -> Scenario:
     issues = tuple(
         CategoricalIssue(f"i{k}", tuple(f"o{j}" for j in range(n))) for k, n in enumerate(sizes)
     )
+    twin = int(rng.integers(len(sizes)))  # for "halves": its options 0 and 1 are alike
     parties = []
     for p in range(n_parties):
-        if style == "quarters":
-            weights = rng.choice([0.25, 0.5, 1.0], size=len(sizes))
-            tables = [rng.integers(0, 5, n) / 4 for n in sizes]
+        if style == "halves":
+            weights = rng.choice([0.5, 1.0], size=len(sizes))
+            tables = [rng.integers(0, 3, n) / 2 for n in sizes]
+            tables[twin][1] = tables[twin][0]
         elif style == "tenths":
             weights = rng.integers(1, 10, size=len(sizes)) / 10
             tables = [rng.integers(0, 11, n) / 10 for n in sizes]

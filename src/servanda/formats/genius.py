@@ -20,7 +20,7 @@ discount factor). Where GENIUS and NegMAS disagree we follow GENIUS
 - a discount factor outside ``(0, 1)`` means no discounting (``Party.discount = None``).
 
 Every problem in a file raises :class:`~servanda.errors.ScenarioError` naming the file and
-the place: ``"line 12, /utility_space/objective[@name='Car']/issue[@name='Price']/item[@value='low']"``.
+the place, such as ``line 12, /utility_space/objective[@name='Car']/issue[@name='Price']``.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ _DISCRETE_UTILITIES = ("discreteutils", "DiscreteValueSetUtilities")
 _NUMBER_UTILITIES = ("numberutils", "NumberValueSetUtilities")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-Keys = tuple[str | int, ...]
+_Keys = tuple[str | int, ...]
 
 
 def load_geniusweb_profiles(paths: Sequence[Path | str], name: str | None = None) -> Scenario:
@@ -95,7 +95,7 @@ def load_geniusweb_profiles(paths: Sequence[Path | str], name: str | None = None
 
 
 # --------------------------------------------------------------------------- JSON access
-def _key_path(keys: Keys) -> str:
+def _key_path(keys: _Keys) -> str:
     """``a.b["key with spaces"][3]``: a JSON key path a reader can follow."""
     text = ""
     for key in keys:
@@ -159,7 +159,7 @@ class _Document:
     def source(self) -> str:
         return str(self.path)
 
-    def error(self, keys: Keys, message: str) -> ScenarioError:
+    def error(self, keys: _Keys, message: str) -> ScenarioError:
         return ScenarioError(message, source=self.source, location=_key_path(keys))
 
     def profile(self) -> dict[str, Any]:
@@ -170,18 +170,18 @@ class _Document:
             raise self.error((), f'expected a {{"{_PROFILE}": ...}} profile, found {found}')
         return self.object(top[_PROFILE], (_PROFILE,))
 
-    def object(self, value: Any, keys: Keys) -> dict[str, Any]:
+    def object(self, value: Any, keys: _Keys) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.error(keys, f"expected a JSON object, got {_type_name(value)}")
         return value
 
-    def member(self, obj: Mapping[str, Any], keys: Keys, key: str) -> Any:
+    def member(self, obj: Mapping[str, Any], keys: _Keys, key: str) -> Any:
         if key not in obj:
             raise self.error(keys, f"missing key '{key}'")
         return obj[key]
 
     def number(
-        self, value: Any, keys: Keys, *, low: float | None = None, high: float | None = None
+        self, value: Any, keys: _Keys, *, low: float | None = None, high: float | None = None
     ) -> float:
         """A finite JSON number, optionally within ``[low, high]``."""
         if (
@@ -194,7 +194,7 @@ class _Document:
             raise self.error(keys, f"expected a number {_range_text(low, high)}, got {value:g}")
         return float(value)
 
-    def string(self, value: Any, keys: Keys) -> str:
+    def string(self, value: Any, keys: _Keys) -> str:
         if not isinstance(value, str):
             raise self.error(keys, f"expected a string, got {_type_name(value)}")
         return value
@@ -202,7 +202,7 @@ class _Document:
 
 # --------------------------------------------------------------------------- domain
 def _read_domain(doc: _Document, space: dict[str, Any]) -> tuple[str | None, tuple[Issue, ...]]:
-    keys: Keys = (_PROFILE, "domain")
+    keys: _Keys = (_PROFILE, "domain")
     domain = doc.object(doc.member(space, (_PROFILE,), "domain"), keys)
     name = domain.get("name")
     if name is not None:
@@ -217,7 +217,7 @@ def _read_domain(doc: _Document, space: dict[str, Any]) -> tuple[str | None, tup
     return name, issues
 
 
-def _read_issue(doc: _Document, name: str, spec: Any, keys: Keys) -> Issue:
+def _read_issue(doc: _Document, name: str, spec: Any, keys: _Keys) -> Issue:
     spec = doc.object(spec, keys)
     if "values" in spec:
         raw = spec["values"]
@@ -239,7 +239,7 @@ def _read_issue(doc: _Document, name: str, spec: Any, keys: Keys) -> Issue:
     raise doc.error(keys, "expected 'values' (a discrete issue) or 'range' (a number issue)")
 
 
-def _range_issue(doc: _Document, name: str, spec: dict[str, Any], keys: Keys) -> Issue:
+def _range_issue(doc: _Document, name: str, spec: dict[str, Any], keys: _Keys) -> Issue:
     low = doc.number(doc.member(spec, keys, "low"), keys + ("low",))
     high = doc.number(doc.member(spec, keys, "high"), keys + ("high",))
     step = doc.number(doc.member(spec, keys, "step"), keys + ("step",))
@@ -269,7 +269,7 @@ def _check_same_domain(
     doc: _Document, space: dict[str, Any], issues: Sequence[Issue], first: _Document
 ) -> None:
     _, own = _read_domain(doc, space)
-    keys: Keys = (_PROFILE, "domain", "issuesValues")
+    keys: _Keys = (_PROFILE, "domain", "issuesValues")
     expected = {issue.name: issue for issue in issues}
     for issue in own:
         if issue.name not in expected or not _same_issue(issue, expected[issue.name]):
@@ -297,7 +297,9 @@ def _read_party(doc: _Document, space: dict[str, Any], issues: Sequence[Issue]) 
     )
 
 
-def _known(doc: _Document, mapping: Mapping[str, Any], keys: Keys, issues: Sequence[Issue]) -> None:
+def _known(
+    doc: _Document, mapping: Mapping[str, Any], keys: _Keys, issues: Sequence[Issue]
+) -> None:
     names = {issue.name for issue in issues}
     for key in mapping:
         if key not in names:
@@ -310,7 +312,7 @@ def _known(doc: _Document, mapping: Mapping[str, Any], keys: Keys, issues: Seque
 def _read_utilities(
     doc: _Document, space: dict[str, Any], issues: Sequence[Issue]
 ) -> tuple[np.ndarray, ...]:
-    keys: Keys = (_PROFILE, "issueUtilities")
+    keys: _Keys = (_PROFILE, "issueUtilities")
     utilities = doc.object(doc.member(space, (_PROFILE,), "issueUtilities"), keys)
     _known(doc, utilities, keys, issues)
     tables = []
@@ -321,7 +323,7 @@ def _read_utilities(
     return tuple(tables)
 
 
-def _issue_utilities(doc: _Document, issue: Issue, spec: Any, keys: Keys) -> np.ndarray:
+def _issue_utilities(doc: _Document, issue: Issue, spec: Any, keys: _Keys) -> np.ndarray:
     spec = doc.object(spec, keys)
     if len(spec) != 1:
         raise doc.error(keys, "expected exactly one of 'discreteutils' or 'numberutils'")
@@ -342,7 +344,7 @@ def _issue_utilities(doc: _Document, issue: Issue, spec: Any, keys: Keys) -> np.
 
 
 def _discrete_utilities(
-    doc: _Document, issue: Issue, body: dict[str, Any], keys: Keys
+    doc: _Document, issue: Issue, body: dict[str, Any], keys: _Keys
 ) -> np.ndarray:
     keys = keys + ("valueUtilities",)
     values = doc.object(doc.member(body, keys[:-1], "valueUtilities"), keys)
@@ -359,7 +361,7 @@ def _discrete_utilities(
 
 
 def _number_utilities(
-    doc: _Document, issue: IntegerIssue | RealIssue, body: dict[str, Any], keys: Keys
+    doc: _Document, issue: IntegerIssue | RealIssue, body: dict[str, Any], keys: _Keys
 ) -> np.ndarray:
     def read(key: str, **bounds: float) -> float:
         return doc.number(doc.member(body, keys, key), keys + (key,), **bounds)
@@ -377,7 +379,7 @@ def _number_utilities(
 
 
 def _read_weights(doc: _Document, space: dict[str, Any], issues: Sequence[Issue]) -> np.ndarray:
-    keys: Keys = (_PROFILE, "issueWeights")
+    keys: _Keys = (_PROFILE, "issueWeights")
     weights = doc.object(doc.member(space, (_PROFILE,), "issueWeights"), keys)
     _known(doc, weights, keys, issues)
     missing = [issue.name for issue in issues if issue.name not in weights]
@@ -397,7 +399,7 @@ def _reservation(
     bid = space.get("reservationBid")
     if bid is None:
         return 0.0
-    keys: Keys = (_PROFILE, "reservationBid", "issuevalues")
+    keys: _Keys = (_PROFILE, "reservationBid", "issuevalues")
     values = doc.object(doc.member(doc.object(bid, keys[:-1]), keys[:-1], "issuevalues"), keys)
     _known(doc, values, keys, issues)
     total = 0.0

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from servanda.errors import ScenarioError
+from servanda.errors import OutcomeError, ScenarioError
 from servanda.formats.document import (
     CategoricalIssueDoc,
     ComparisonDoc,
@@ -244,7 +244,7 @@ def _table(spec: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
     for option, value in spec.items():
         try:
             position = issue.index_of(option)
-        except Exception as exc:  # OutcomeError: name the option and the issue
+        except OutcomeError as exc:
             raise where.error(path + (option,), str(exc)) from None
         _check_value(value, path + (option,), where)
         table[position] = value
@@ -295,7 +295,7 @@ def _interactions(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: 
             issue = issues[names.index(name)]
             try:
                 positions.append((names.index(name), issue.index_of(option)))
-            except Exception as exc:
+            except OutcomeError as exc:
                 raise where.error(path + (k, "when", name), str(exc)) from None
         (a, x), (b, y) = sorted(positions)
         matrix = matrices.setdefault((a, b), np.zeros((issues[a].size, issues[b].size)))
@@ -344,7 +344,7 @@ def _select(selection: Any, issue: Issue, path: Path_, where: _Locator) -> np.nd
     for option in selection:
         try:
             mask[issue.index_of(option)] = True
-        except Exception as exc:
+        except OutcomeError as exc:
             raise where.error(path, str(exc)) from None
     return mask
 
