@@ -64,10 +64,14 @@ def save_scenario(scenario: Scenario, path: str | Path, format: str | None = Non
 
     path = Path(path)
     kind = format or ("yaml" if path.suffix.lower() in (".yaml", ".yml") else "genius")
-    if kind == "yaml":
-        dump_yaml(scenario, path)
-        return [path]
-    if kind == "genius":
+    if kind not in ("yaml", "genius"):
+        raise ScenarioError(f"cannot write format '{kind}'; expected yaml or genius")
+    try:
+        if kind == "yaml":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            dump_yaml(scenario, path)
+            return [path]
         path.mkdir(parents=True, exist_ok=True)
         return dump_genius(scenario, path)
-    raise ScenarioError(f"cannot write format '{kind}'; expected yaml or genius")
+    except OSError as exc:
+        raise ScenarioError(f"cannot write ({exc.strerror or exc})", source=str(path)) from None
