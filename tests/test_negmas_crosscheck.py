@@ -45,9 +45,10 @@ whole of ``S``.
     be one of NegMAS's points, to 1e-9, whenever the zone of possible agreement is
     non-empty; when it is empty, both must find nothing.
 
-Runtime: about a minute on two cores; NegMAS's pure-Python evaluation and frontier loop
-dominate, the largest being the 5-party killer-robot domain (240,000 outcomes, 7,444 on the
-frontier, ~15 s in NegMAS).
+Runtime: about a minute on two cores. Two domains take most of it: the 5-party killer-robot
+domain (240,000 outcomes, 7,444 on the frontier; ~30 s, about half in NegMAS's
+pure-Python evaluation and frontier loop, half in Servanda's n-party frontier, computed
+here twice: bare and inside ``analyze``) and the 3-party parsCat (390,625 outcomes; ~18 s).
 """
 
 from __future__ import annotations
@@ -87,7 +88,10 @@ class NegmasView:
     def __init__(self, scenario: Scenario):
         self.labels = [[str(option) for option in issue.options] for issue in scenario.issues]
         self.outcome_space = make_os(
-            [make_issue(values=labels, name=issue.name) for labels, issue in zip(self.labels, scenario.issues)]
+            [
+                make_issue(values=labels, name=issue.name)
+                for labels, issue in zip(self.labels, scenario.issues)
+            ]
         )
         digits = scenario.space.all()
         self.outcomes = [
@@ -287,6 +291,7 @@ def test_negmas_frontier_keeps_one_of_each_tie_and_ignores_eps():
     utils = utilities(scenario, scenario.space.all())
     assert pareto_mask(utils).tolist() == [True, True, False, True]
     for eps in (1e-12, 1e-6):
-        _, idx = negmas_ops.pareto_frontier(view.ufuns(scenario.reservations), outcomes=view.outcomes, eps=eps)
+        ufuns = view.ufuns(scenario.reservations)
+        _, idx = negmas_ops.pareto_frontier(ufuns, outcomes=view.outcomes, eps=eps)
         idx = set(int(i) for i in idx)
         assert 3 in idx and 2 not in idx and len(idx & {0, 1}) == 1, (eps, idx)
