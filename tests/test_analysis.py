@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from conftest import random_scenario
 from servanda.analysis import analyze, nash_point, pareto_mask, red_line_breaches, score, utilities
-from servanda.errors import SpaceTooLargeError
+from servanda.errors import SpaceTooLargeError, UnsupportedError
 from servanda.model import CategoricalIssue, Interaction, Party, Preferences, RedLine, Scenario
 
 scenarios = st.builds(
@@ -37,8 +37,8 @@ def brute_force(scenario: Scenario):
 @given(scenarios, st.integers(1, 40))
 def test_streamed_analysis_equals_in_memory(scenario, chunk):
     digits, u, ok, zone, members = brute_force(scenario)
-    streamed = analyze(scenario, chunk_size=chunk)
-    whole = analyze(scenario, chunk_size=scenario.space.size)
+    streamed = analyze(scenario, method="enumeration", chunk_size=chunk)
+    whole = analyze(scenario, method="enumeration", chunk_size=scenario.space.size)
     for result in (streamed, whole):
         assert sorted(result.frontier.indices) == members.tolist()
         assert result.acceptable == int(ok.sum())
@@ -75,9 +75,10 @@ def test_nash_maximises_the_product_of_gains_over_the_zone(scenario):
 )
 def test_issue_by_issue_frontier_equals_enumeration(seed, sizes, red_lines, integer_values):
     scenario = random_scenario(seed, 2, sizes, red_lines, 0.2, integer_values)
-    enumerated = analyze(scenario)
-    by_issue = analyze(scenario, limit=0)  # forces the algorithm that never enumerates
+    enumerated = analyze(scenario, method="enumeration")
+    by_issue = analyze(scenario, method="issue-by-issue")
     assert by_issue.method.startswith("issue-by-issue") and enumerated.method == "enumeration"
+    assert by_issue.zone_size == enumerated.zone_size
     assert by_issue.frontier.size == enumerated.frontier.size
     vectors = {tuple(row) for row in enumerated.frontier.utilities}
     assert {tuple(row) for row in by_issue.frontier.utilities} == vectors
@@ -122,8 +123,9 @@ def test_interaction_terms_count_in_utilities_and_block_the_additive_shortcut():
     q = Party("q", Preferences([0.5, 0.5], ([1, 0], [1, 0])))
     scenario = Scenario("interaction", issues, (p, q))
     np.testing.assert_allclose(utilities(scenario, scenario.space.all())[:, 0], [0, 0.5, 0.5, 1.5])
-    with pytest.raises(SpaceTooLargeError):
-        analyze(scenario, limit=0)
+    with pytest.raises(UnsupportedError, match="linear-additive"):
+        analyze(scenario, method="issue-by-issue")
+    assert analyze(scenario).method == "enumeration"
 
 
 def test_empty_zone_gives_a_relaxed_analysis():
@@ -137,7 +139,7 @@ def test_empty_zone_gives_a_relaxed_analysis():
         scenario.issues,
         (Party(p.name, p.preferences, red_lines=(demands,)), Party(q.name, q.preferences, red_lines=(refuses,))),
     )
-    for result in (analyze(blocked), analyze(blocked, limit=0)):
+    for result in (analyze(blocked, method="enumeration"), analyze(blocked, limit=0)):
         assert not result.agreement_possible and result.acceptable == 0
         assert result.relaxed is not None and not result.relaxed.red_lines_respected
         assert result.relaxed.agreement_possible

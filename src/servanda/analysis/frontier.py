@@ -49,15 +49,13 @@ class Frontier:
         )
 
 
-@dataclass(frozen=True, eq=False)
-class Enumeration:
-    """What one streaming pass over the outcome space finds."""
+@dataclass(frozen=True)
+class Counts:
+    """Outcome counts that need one pass over the whole space."""
 
-    frontier: Frontier  # among outcomes that break no red line
-    unconstrained_frontier: Frontier  # red lines ignored
     acceptable: int  # outcomes breaking no red line
     zone: int  # ... that also give every party at least its reservation value
-    zone_without_red_lines: int
+    zone_without_red_lines: int  # outcomes giving every party at least its reservation value
     acceptable_to: tuple[int, ...]  # per party: breaks none of its red lines, >= its reservation
     best: tuple[float | None, ...]  # per party: highest utility among acceptable outcomes
 
@@ -77,7 +75,7 @@ class _RunningFrontier:
         indices = np.concatenate([self.indices, indices[local]])
         digits = np.vstack([self.digits, digits[local]])
         utils = np.vstack([self.utilities, utils[local]])
-        keep = pareto_mask(utils)
+        keep = pareto_mask(utils) if len(self.indices) else slice(None)
         self.indices, self.digits, self.utilities = indices[keep], digits[keep], utils[keep]
 
     def result(self) -> Frontier:
@@ -86,50 +84,61 @@ class _RunningFrontier:
         )
 
 
-def enumerate_space(
+def scan(
     scenario: Scenario,
     *,
+    frontier: bool = True,
+    respect_red_lines: bool = True,
     limit: int | None = None,
     chunk_size: int = 1 << 18,
     progress: Progress | None = None,
-) -> Enumeration:
-    """Stream every outcome once, in chunks, and collect frontiers and counts."""
+) -> tuple[Frontier | None, Counts]:
+    """Stream every outcome once, in chunks: the counts and, when ``frontier`` is set, the
+    Pareto frontier (of the outcomes breaking no red line, or of all outcomes)."""
     space = scenario.space
     space.require_enumerable(limit)
     parties, issues = len(scenario.parties), len(scenario.issues)
     reservations = scenario.reservations
-    constrained = _RunningFrontier(parties, issues)
-    unconstrained = _RunningFrontier(parties, issues)
+    running = _RunningFrontier(parties, issues) if frontier else None
+    has_red_lines = any(party.red_lines for party in scenario.parties)
     acceptable = zone = zone_free = 0
     acceptable_to = np.zeros(parties, dtype=np.int64)
     best = np.full(parties, -np.inf)
     done = 0
     for digits in space.chunks(chunk_size, limit):
-        indices = np.arange(done, done + len(digits), dtype=np.int64)
         utils = utilities(scenario, digits)
-        breaches = red_line_breaches(scenario, digits)
         above = utils >= reservations
-        ok = ~breaches.any(axis=1)
-        acceptable += int(ok.sum())
-        zone += int((ok & above.all(axis=1)).sum())
-        zone_free += int(above.all(axis=1).sum())
-        acceptable_to += (~breaches & above).sum(axis=0)
-        if ok.any():
-            best = np.maximum(best, utils[ok].max(axis=0))
-        constrained.add(indices[ok], digits[ok], utils[ok])
-        unconstrained.add(indices, digits, utils)
+        everyone_above = above.all(axis=1)
+        zone_free += int(everyone_above.sum())
+        if has_red_lines:
+            breaches = red_line_breaches(scenario, digits)
+            ok = ~breaches.any(axis=1)
+            acceptable_to += (~breaches & above).sum(axis=0)
+            kept = utils[ok]
+        else:  # everything is acceptable: no masks, no copies
+            ok, kept = slice(None), utils
+            acceptable_to += above.sum(axis=0)
+        acceptable += len(kept)
+        zone += int(everyone_above[ok].sum())
+        if len(kept):
+            best = np.maximum(best, kept.max(axis=0))
+        if running is not None:
+            indices = np.arange(done, done + len(digits), dtype=np.int64)
+            if respect_red_lines:
+                running.add(indices[ok], digits[ok], kept)
+            else:
+                running.add(indices, digits, utils)
         done += len(digits)
         if progress is not None:
             progress(done, space.size)
-    return Enumeration(
-        frontier=constrained.result(),
-        unconstrained_frontier=unconstrained.result(),
+    counts = Counts(
         acceptable=acceptable,
         zone=zone,
         zone_without_red_lines=zone_free,
         acceptable_to=tuple(int(c) for c in acceptable_to),
         best=tuple(float(b) if np.isfinite(b) else None for b in best),
     )
+    return (None if running is None else running.result()), counts
 
 
 def additive_applicable(scenario: Scenario) -> bool:

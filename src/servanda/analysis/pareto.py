@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 # Rows taken as frontier members at once in the n-party case.
-_BATCH = 32
+_BATCH = 64
 
 
 def pareto_mask(utilities: np.ndarray) -> np.ndarray:
@@ -60,21 +60,39 @@ def _pareto_mask_nd(u: np.ndarray) -> np.ndarray:
     # still alive are undominated; take a batch of them, drop the ones dominated within
     # the batch, and discard every later row a member dominates. Each round costs one
     # vectorised pass over the rows still alive, which shrink fast.
-    distinct, inverse = np.unique(u, axis=0, return_inverse=True)
-    keys = [distinct[:, j] for j in range(distinct.shape[1] - 1, -1, -1)]
-    order = np.lexsort(keys + [distinct.sum(axis=1)])[::-1]
-    alive = distinct[order]
+    distinct, inverse = _distinct_rows(u)
+    descending = distinct[::-1]  # lexicographically descending
+    order = (len(distinct) - 1 - np.argsort(-descending.sum(axis=1), kind="stable"))
+    order = order.astype(np.int64)
     alive_ids = order
+    columns = [np.ascontiguousarray(distinct[order, j]) for j in range(u.shape[1])]
     members: list[np.ndarray] = []
-    while len(alive):
-        batch = alive[:_BATCH]
+    while alive_ids.size:
+        batch = np.column_stack([c[:_BATCH] for c in columns])
         inner = dominates(batch[None, :, :], batch[:, None, :])  # [i, j]: j dominates i
-        leaders = batch[~inner.any(axis=1)]
-        members.append(alive_ids[: len(batch)][~inner.any(axis=1)])
-        rest, rest_ids = alive[len(batch) :], alive_ids[len(batch) :]
+        leading = ~inner.any(axis=1)
+        leaders = batch[leading]
+        members.append(alive_ids[: len(batch)][leading])
+        rest = [c[len(batch) :] for c in columns]
         # Rows are distinct, so being <= a leader everywhere means being dominated by it.
-        beaten = np.all(rest[:, None, :] <= leaders[None, :, :], axis=2).any(axis=1)
-        alive, alive_ids = rest[~beaten], rest_ids[~beaten]
+        # Compared one coordinate at a time into a (rows x leaders) table, in place.
+        beaten = rest[0][:, None] <= leaders[None, :, 0]
+        for j in range(1, len(rest)):
+            beaten &= rest[j][:, None] <= leaders[None, :, j]
+        keep = ~beaten.any(axis=1)
+        columns = [c[keep] for c in rest]
+        alive_ids = alive_ids[len(batch) :][keep]
     on_frontier = np.zeros(len(distinct), dtype=bool)
     on_frontier[np.concatenate(members)] = True
-    return on_frontier[inverse.reshape(-1)]
+    return on_frontier[inverse]
+
+
+def _distinct_rows(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows in lexicographic ascending order, and each row's position among them."""
+    order = np.lexsort(u.T[::-1])
+    ordered = u[order]
+    new = np.ones(len(u), dtype=bool)
+    new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    inverse = np.empty(len(u), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from servanda.analysis.frontier import (
+    Counts,
     Frontier,
     Progress,
     additive_applicable,
     additive_frontier,
     allowed_options,
-    enumerate_space,
+    scan,
 )
 from servanda.analysis.solutions import SOLUTIONS
-from servanda.errors import SpaceTooLargeError
+from servanda.errors import SpaceTooLargeError, UnsupportedError
 from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
 
 
@@ -80,104 +82,110 @@ class Analysis:
         )
 
 
+Method = Literal["auto", "enumeration", "issue-by-issue"]
+
+
 def analyze(
     scenario: Scenario,
     *,
+    method: Method = "auto",
+    count: bool = True,
     limit: int | None = None,
     chunk_size: int = 1 << 18,
     progress: Progress | None = None,
 ) -> Analysis:
-    """Analyse a scenario: enumerate it in chunks when it has at most ``limit`` outcomes
-    (default :data:`DEFAULT_ENUMERATION_LIMIT`); otherwise, for two parties with
-    linear-additive preferences, build the exact frontier issue by issue."""
+    """Analyse a scenario.
+
+    The frontier comes from the issue-by-issue algorithm whenever it applies (linear-additive
+    preferences, red lines on single issues), which never enumerates the space; otherwise
+    from streaming the space in chunks. Counts that need every outcome (the size of the
+    zone, the outcomes acceptable to each party) are taken by one streaming pass when the
+    space has at most ``limit`` outcomes (default :data:`DEFAULT_ENUMERATION_LIMIT`) and
+    ``count`` is set, and left unknown (None) otherwise. ``method`` forces one of the two
+    frontier algorithms.
+    """
     limit = DEFAULT_ENUMERATION_LIMIT if limit is None else limit
-    if scenario.space.size <= limit:
-        return _by_enumeration(scenario, limit, chunk_size, progress)
-    if additive_applicable(scenario):
-        return _by_issue(scenario)
-    raise SpaceTooLargeError(
-        f"scenario '{scenario.name}' has {scenario.space.size:.3e} outcomes, more than the "
-        f"enumeration limit of {limit:,}, and the exact frontier without enumeration needs "
-        "two parties with linear-additive preferences (no interaction terms) and red lines "
-        "on single issues"
-    )
-
-
-def _by_enumeration(
-    scenario: Scenario, limit: int, chunk_size: int, progress: Progress | None
-) -> Analysis:
-    found = enumerate_space(scenario, limit=limit, chunk_size=chunk_size, progress=progress)
-    parties = tuple(
-        PartySummary(p.name, p.reservation, best, count, tuple(line.name for line in p.red_lines))
-        for p, best, count in zip(scenario.parties, found.best, found.acceptable_to)
-    )
-    analysis = Analysis(
-        scenario=scenario,
-        method="enumeration",
-        space_size=scenario.space.size,
-        acceptable=found.acceptable,
-        zone_size=found.zone,
-        frontier=found.frontier,
-        solutions=_solutions(scenario, found.frontier),
-        parties=parties,
-    )
-    if found.zone > 0 or not any(p.red_lines for p in scenario.parties):
+    enumerable = scenario.space.size <= limit
+    additive = additive_applicable(scenario)
+    if method == "auto":
+        method = "issue-by-issue" if additive else "enumeration"
+    if method == "issue-by-issue" and not additive:
+        raise UnsupportedError(
+            "the issue-by-issue frontier needs linear-additive preferences (no interaction "
+            f"terms) and red lines on single issues, for {_supported_parties()}"
+        )
+    if method == "enumeration" and not enumerable:
+        raise SpaceTooLargeError(
+            f"scenario '{scenario.name}' has {scenario.space.size:.3e} outcomes, more than the "
+            f"enumeration limit of {limit:,}, and the exact frontier without enumeration needs "
+            "linear-additive preferences (no interaction terms) and red lines on single "
+            f"issues, for {_supported_parties()}"
+        )
+    scan_options = {"limit": limit, "chunk_size": chunk_size, "progress": progress}
+    if method == "issue-by-issue":
+        frontier = additive_frontier(scenario)
+        counted = enumerable and count
+        counts = scan(scenario, frontier=False, **scan_options)[1] if counted else None
+        label = "issue-by-issue (exact, linear-additive)"
+    else:
+        found, counts = scan(scenario, **scan_options)
+        assert found is not None
+        frontier, label = found, "enumeration"
+    analysis = _assemble(scenario, label, frontier, counts)
+    if analysis.agreement_possible or not any(p.red_lines for p in scenario.parties):
         return analysis
-    relaxed = Analysis(
-        scenario=scenario,
-        method="enumeration",
-        space_size=scenario.space.size,
-        acceptable=scenario.space.size,
-        zone_size=found.zone_without_red_lines,
-        frontier=found.unconstrained_frontier,
-        solutions=_solutions(scenario, found.unconstrained_frontier),
-        parties=parties,
+    if method == "issue-by-issue":
+        free = additive_frontier(scenario, lines=())
+    else:
+        free = scan(scenario, respect_red_lines=False, **scan_options)[0]
+    relaxed = replace(
+        _assemble(scenario, label, free, counts, red_lines=False),
         red_lines_respected=False,
     )
-    return _with_relaxed(analysis, relaxed)
+    return replace(analysis, relaxed=relaxed)
 
 
-def _by_issue(scenario: Scenario) -> Analysis:
-    frontier = additive_frontier(scenario)
-    acceptable = int(np.prod([int(mask.sum()) for mask in allowed_options(scenario)], dtype=object))
-    best = frontier.utilities.max(axis=0) if len(frontier) else [None] * 2
-    parties = tuple(
-        PartySummary(
-            p.name, p.reservation, None if b is None else float(b), None,
-            tuple(line.name for line in p.red_lines),
+def _supported_parties() -> str:
+    return "two parties"
+
+
+def _assemble(
+    scenario: Scenario,
+    method: str,
+    frontier: Frontier,
+    counts: Counts | None,
+    red_lines: bool = True,
+) -> Analysis:
+    """An :class:`Analysis` from a frontier and (when the space was scanned) its counts."""
+    space_size = scenario.space.size
+    if counts is not None:
+        acceptable = counts.acceptable if red_lines else space_size
+        zone = counts.zone if red_lines else counts.zone_without_red_lines
+        best = counts.best
+        per_party: tuple[int | None, ...] = counts.acceptable_to
+    else:
+        acceptable = space_size if not red_lines else math.prod(
+            int(mask.sum()) for mask in allowed_options(scenario)
         )
-        for p, b in zip(scenario.parties, best)
+        zone = None
+        best = tuple(float(b) for b in frontier.utilities.max(axis=0)) if len(frontier) else (
+            (None,) * len(scenario.parties)
+        )
+        per_party = (None,) * len(scenario.parties)
+    parties = tuple(
+        PartySummary(p.name, p.reservation, b, n, tuple(line.name for line in p.red_lines))
+        for p, b, n in zip(scenario.parties, best, per_party)
     )
-    method = "issue-by-issue (exact, two parties, linear-additive; space not enumerated)"
-    analysis = Analysis(
+    return Analysis(
         scenario=scenario,
         method=method,
-        space_size=scenario.space.size,
+        space_size=space_size,
         acceptable=acceptable,
-        zone_size=None,
+        zone_size=zone,
         frontier=frontier,
         solutions=_solutions(scenario, frontier),
         parties=parties,
     )
-    if analysis.agreement_possible or not any(p.red_lines for p in scenario.parties):
-        return analysis
-    free = additive_frontier(scenario, lines=())
-    relaxed = Analysis(
-        scenario=scenario,
-        method=method,
-        space_size=scenario.space.size,
-        acceptable=scenario.space.size,
-        zone_size=None,
-        frontier=free,
-        solutions=_solutions(scenario, free),
-        parties=parties,
-        red_lines_respected=False,
-    )
-    return _with_relaxed(analysis, relaxed)
-
-
-def _with_relaxed(analysis: Analysis, relaxed: Analysis) -> Analysis:
-    return replace(analysis, relaxed=relaxed)
 
 
 def _solutions(scenario: Scenario, frontier: Frontier) -> dict[str, Point | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
@@ -42,6 +43,12 @@ LimitOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
+class FrontierMethod(StrEnum):
+    AUTO = "auto"
+    ENUMERATION = "enumeration"
+    ISSUE_BY_ISSUE = "issue-by-issue"
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
@@ -72,6 +79,7 @@ def analyze_command(
     scenario_path: ScenarioArg,
     as_json: JsonOpt = False,
     frontier: Annotated[int, typer.Option(help="List this many Pareto frontier rows.")] = 0,
+    method: Annotated[FrontierMethod, typer.Option(help="Frontier algorithm.")] = FrontierMethod.AUTO,
     format: FormatOpt = None,
     limit: LimitOpt = None,
 ) -> None:
@@ -80,7 +88,7 @@ def analyze_command(
 
     scenario = load_scenario(scenario_path, format)
     with _progress(_long(scenario, as_json)) as progress:
-        result = analyze(scenario, limit=limit, progress=progress)
+        result = analyze(scenario, method=method.value, limit=limit, progress=progress)
     if as_json:
         print(json.dumps(analysis_dict(result, top=frontier or 20), indent=2, default=str))
     else:
