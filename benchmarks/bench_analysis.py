@@ -13,13 +13,14 @@ before the clock starts; everything after is timed.
 
 What is timed
 -------------
-Servanda, end to end
-    ``servanda.analysis.analyze(scenario)``: enumeration in chunks, utilities, red lines,
-    zone counts, frontier and all four bargaining solutions (or, beyond the enumeration
-    limit, the exact issue-by-issue frontier).
-Servanda, bare
-    ``pareto_mask(U)`` then ``nash_point(U[mask], r)`` on utilities ``U`` computed
-    beforehand (not timed): the two kernels alone.
+Servanda, Pareto + Nash (the ratio is taken on this)
+    ``servanda.analysis.analyze(scenario, count=False)``: the exact frontier (issue by issue
+    where preferences are linear-additive, otherwise by streaming enumeration) and all four
+    bargaining solutions — more than NegMAS computes.
+Servanda, full analysis
+    ``servanda.analysis.analyze(scenario)``: the same plus the counts that need a pass over
+    every outcome (size of the zone of possible agreement, outcomes acceptable to each
+    party), as ``servanda analyze`` prints them.
 NegMAS, end to end
     ``pareto_frontier(ufuns, issues=issues)`` (NegMAS enumerates the outcomes and evaluates
     every utility function itself) then ``nash_points(ufuns, frontier, ranges=[(r_i,
@@ -150,12 +151,12 @@ def _best_of(call):
 def servanda_worker(source: str) -> dict:
     import numpy as np
 
-    from servanda.analysis import analyze, nash_point, pareto_mask, utilities
+    from servanda.analysis import analyze
 
     scenario = build_scenario(source)
-    reservations = scenario.reservations
     baseline = _rss_mb()
-    seconds, analysis = _best_of(lambda: analyze(scenario))
+    seconds, analysis = _best_of(lambda: analyze(scenario, count=False))
+    full_seconds, _ = _best_of(lambda: analyze(scenario))
     peak = _peak_mb()
     zone = analysis.zone_frontier()
     nash = analysis.solutions["nash"]
@@ -168,16 +169,8 @@ def servanda_worker(source: str) -> dict:
         "baseline_mb": baseline,
         "vectors": len(np.unique(zone.utilities, axis=0)) if len(zone) else 0,
         "nash": None if nash is None else list(nash.utilities),
-        "bare_seconds": None,
+        "full_seconds": full_seconds,
     }
-    if analysis.method == "enumeration":
-        utils = utilities(scenario, scenario.space.all())
-
-        def bare():
-            mask = pareto_mask(utils)
-            return nash_point(utils[mask], reservations)
-
-        out["bare_seconds"], _ = _best_of(bare)
     return out
 
 
@@ -279,7 +272,7 @@ def row(case: Case, ours: dict | str, theirs: dict | str | None) -> list[str]:
         f"{ours['outcomes']:.3g}" if ours["outcomes"] >= 10**7 else f"{ours['outcomes']:,}",
         str(ours["parties"]),
         _time(ours["seconds"]),
-        "—" if ours["bare_seconds"] is None else _time(ours["bare_seconds"]),
+        _time(ours["full_seconds"]),
         _memory(ours),
     ]
     if theirs is None:
@@ -294,8 +287,8 @@ HEADER = [
     "case",
     "outcomes",
     "parties",
-    "Servanda analyze",
-    "Servanda bare",
+    "Servanda Pareto + Nash",
+    "Servanda full analysis",
     "Servanda peak RSS",
     "NegMAS",
     "NegMAS peak RSS",
