@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,9 @@ from servanda.model import CategoricalIssue, Party, Preferences, RedLine, Scenar
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-GENIUS_DATA = ROOT.parent / "shared" / "data" / "genius"
+#: Real GENIUS/ANAC domains: the project's shared data beside the repository (as in CI),
+#: or wherever SERVANDA_GENIUS_DATA points.
+GENIUS_DATA = Path(os.environ.get("SERVANDA_GENIUS_DATA", ROOT.parent / "shared" / "data" / "genius"))
 
 
 def random_scenario(

@@ -58,17 +58,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-negmas_ops = pytest.importorskip("negmas.preferences.ops")
+import negmas.preferences.ops as negmas_ops  # noqa: E402
 
 from negmas.outcomes import make_issue, make_os  # noqa: E402
 from negmas.preferences import LinearAdditiveUtilityFunction  # noqa: E402
 from negmas.preferences.value_fun import TableFun  # noqa: E402
 
+from conftest import GENIUS_DATA  # noqa: E402
 from servanda.analysis import analyze, nash_point, pareto_mask, utilities  # noqa: E402
 from servanda.formats.genius import load_genius_folder  # noqa: E402
 from servanda.model import CategoricalIssue, Party, Preferences, Scenario  # noqa: E402
 
-GENIUS_ANAC = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "genius" / "anac"
+GENIUS_ANAC = GENIUS_DATA / "anac"
 GENIUS_FOLDERS = sorted(p for p in GENIUS_ANAC.glob("y20*/*") if p.is_dir())
 
 # Larger spaces are left out: the only one here is AgentHp2 (2016, 5,764,801 outcomes), where

@@ -1,17 +1,28 @@
-"""Exact Pareto frontier of two linear-additive parties, without enumerating the space.
+"""Exact Pareto frontier of linear-additive parties, without enumerating the space.
 
 With linear-additive utilities the utility vector of an outcome is a sum of one point per
-issue, ``u(o) = sum_i (T1_i[o_i], T2_i[o_i])``, so the set of all utility vectors is the
-Minkowski sum of the issues' point sets, and the Pareto frontier of a Minkowski sum lies
+issue, ``u(o) = sum_i (T1_i[o_i], ..., Tn_i[o_i])``, so the set of all utility vectors is
+the Minkowski sum of the issues' point sets, and the Pareto frontier of a Minkowski sum lies
 inside the Minkowski sum of the frontiers: a partial sum dominated by another partial sum
 stays dominated whatever completion both receive. Building the sum issue by issue and
 pruning dominated partial sums after each issue is the Nemhauser–Ullmann algorithm
 (G. L. Nemhauser and Z. Ullmann, "Discrete dynamic programming and capital allocation",
-*Management Science* 15(9), 1969), here for a multiple-choice sum in two objectives. Its
-work is governed by the size of the intermediate frontiers, not by the size of the space;
-for random values that size is polynomial in expectation (R. Beier and B. Vöcking, "Random
-knapsack in expected polynomial time", *J. Comput. Syst. Sci.* 69(3), 2004), so a 20-issue,
-10-option space (10**20 outcomes) takes well under a second.
+*Management Science* 15(9), 1969), here for a multiple-choice sum in any number of
+objectives. Its work is governed by the size of the intermediate frontiers, not by the size
+of the space. For random values that size is polynomial in expectation (R. Beier and
+B. Vöcking, "Random knapsack in expected polynomial time", *J. Comput. Syst. Sci.* 69(3),
+2004), but its degree grows with the number of objectives: a random 20-issue, 10-option
+space (10**20 outcomes) has a few hundred frontier vectors for two parties (milliseconds),
+some 10**4 for three (under a second), some 10**5 for four, where the frontier itself,
+not the method, makes the work large.
+
+Pruning a level. For two parties one sort and a running maximum find the dominated partial
+sums. For more, partial sums are taken in order of decreasing coordinate sum (every
+dominator comes first); a batch of the first ones still alive leads, and every later partial
+sum a leader dominates is discarded, as in :func:`servanda.analysis.pareto.pareto_mask`. The
+comparisons are made one coordinate at a time into boolean tables of bounded size, for the
+partial sums inside the leaders' bounding box only. The cost is about the number of partial
+sums times the size of the level's frontier.
 
 Every distinct partial vector of a level keeps back-pointers, the (previous row, option
 group) pairs that produce it exactly, so the tied outcomes of a frontier vector are never
@@ -23,10 +34,12 @@ utilities are bit-identical to evaluating its outcomes. Rounding is monotone, so
 sum that is weakly dominated stays weakly dominated; but a *strict* dominance can collapse
 into a tie after later roundings (``0.1 + 0.2 + 1.0 == 0.3 + 1.0``). Pruning such a partial
 sum would lose outcomes tied with a frontier vector. A partial sum is therefore pruned only
-when the dominating one is ahead by more than a bound on the rounding error the remaining
-additions can make (``4 * remaining * 2**-53 * sum_i max|T_i|``, twice the standard bound);
-the few partial sums kept within that margin are removed exactly at the last issue. The
-result is the exact frontier of the floating-point utilities, with exact tie sets and counts.
+when the dominating one is at least as good for every party and ahead for some party ``p``
+by more than a bound on the rounding error the remaining additions can make for ``p``
+(``4 * remaining * 2**-53 * sum_i max|T_p,i|``, twice the standard bound); the few partial
+sums kept within that margin are removed exactly at the last issue, where the margin is
+zero. The result is the exact frontier of the floating-point utilities, with exact tie sets
+and counts.
 """
 
 from __future__ import annotations
@@ -45,6 +58,10 @@ __all__ = ["AdditiveFrontier", "additive_pareto_frontier"]
 #: also covers the rounding of the comparison itself.
 _ROUNDING_MARGIN = 2.0**-51
 _INT64_MAX = 2**63 - 1
+#: Partial sums taken as frontier members at once when pruning for three or more parties.
+_BATCH = 64
+#: Cells of one (rows x batch) comparison table; bounds the memory of a pruning pass.
+_TABLE_CELLS = 1 << 22
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +70,7 @@ class _Level:
     before: row ``r``'s producing pairs are ``parent[row_start[r]:row_start[r+1]]`` with the
     matching ``group``; group ``g`` of issue ``i`` stands for the options
     ``group_options[group_start[g]:group_start[g+1]]`` (ascending), which all contribute the
-    same point to both parties."""
+    same point to every party."""
 
     row_start: np.ndarray
     parent: np.ndarray
@@ -64,13 +81,15 @@ class _Level:
 
 @dataclass(frozen=True, eq=False)
 class AdditiveFrontier:
-    """The Pareto frontier of two linear-additive parties, with every tie accounted for.
+    """The Pareto frontier of linear-additive parties, with every tie accounted for.
 
     Attributes
     ----------
-    utilities : ndarray, shape (m, 2)
-        One row per distinct frontier utility vector, first party's utility descending (the
-        second party's is then ascending).
+    utilities : ndarray, shape (m, parties)
+        One row per distinct frontier utility vector, in lexicographically descending order:
+        first party's utility descending, ties broken by the second party's descending, and
+        so on. (With two parties the first utility is then strictly descending and the
+        second strictly ascending.)
     outcomes : ndarray, shape (m, k), int64
         One representative outcome (option indices) per row: the lowest in mixed-radix
         index order (last issue fastest) among the outcomes tied at that row.
@@ -111,21 +130,20 @@ class AdditiveFrontier:
 
 
 def additive_pareto_frontier(
-    first: Sequence[np.ndarray],
-    second: Sequence[np.ndarray],
+    tables: Sequence[Sequence[np.ndarray]],
     allowed: Sequence[np.ndarray] | None = None,
 ) -> AdditiveFrontier:
-    """Exact Pareto frontier of two parties with linear-additive utilities.
+    """Exact Pareto frontier of parties with linear-additive utilities.
 
-    An outcome is on the frontier when no other outcome gives both parties at least as much
-    and one of them more. Outcomes tied in both utilities are on it together.
+    An outcome is on the frontier when no other outcome gives every party at least as much
+    and one of them more. Outcomes tied in every utility are on it together.
 
     Parameters
     ----------
-    first, second : sequence of 1-d arrays
-        Per issue, the utility each option contributes to the first and to the second party
-        (``Preferences.weighted_tables``); both sequences have one table per issue, of equal
-        length.
+    tables : sequence (one per party) of sequences (one per issue) of 1-d arrays
+        ``tables[p][i]`` holds the utility each option of issue ``i`` contributes to party
+        ``p`` (``Preferences.weighted_tables`` of party ``p``). Every party has one table per
+        issue, and the tables of one issue have equal lengths.
     allowed : sequence of 1-d boolean arrays, optional
         Per issue, the options that may be used (say, those left by red lines). Default: all.
 
@@ -136,18 +154,23 @@ def additive_pareto_frontier(
     Raises
     ------
     ValueError
-        When the tables or masks do not match in number or shape, or a value is not finite.
+        When there is no party, the tables or masks do not match in number or shape, or a
+        value is not finite.
     ScenarioError
         When an issue has no allowed option (then no outcome exists).
     """
-    t1, t2, masks = _validate(first, second, allowed)
-    k = len(t1)
-    # Bound on |partial sum| for each party, for the rounding margin.
-    scale1 = sum(float(np.abs(t[m]).max()) for t, m in zip(t1, masks))
-    scale2 = sum(float(np.abs(t[m]).max()) for t, m in zip(t2, masks))
+    per_issue, masks = _validate(tables, allowed)
+    n_parties = len(tables)
+    k = len(per_issue)
+    # Bound on |partial sum| of each party, for the rounding margin.
+    scales = np.array(
+        [
+            sum(float(np.abs(t[p][m]).max()) for t, m in zip(per_issue, masks))
+            for p in range(n_parties)
+        ]
+    )
 
-    u1 = np.zeros(1)
-    u2 = np.zeros(1)
+    u = [np.zeros(1) for _ in range(n_parties)]  # the kept partial sums, one array per party
     count: np.ndarray = np.ones(1, dtype=np.int64)
     rank = np.zeros(1, dtype=np.int64)  # order of rows by their lowest prefix
     prefixes_bound = 1  # no row counts more prefixes than exist
@@ -159,41 +182,30 @@ def additive_pareto_frontier(
         # Options of this issue: drop those beaten beyond the margin by another option of it
         # (for every completion), then merge exact ties into groups.
         remaining = k - i
-        g1, g2, group_start, group_options = _option_groups(
-            t1[i],
-            t2[i],
-            masks[i],
-            remaining * _ROUNDING_MARGIN * scale1,
-            remaining * _ROUNDING_MARGIN * scale2,
+        g, group_start, group_options = _option_groups(
+            per_issue[i], masks[i], remaining * _ROUNDING_MARGIN * scales
         )
-        n_groups = g1.size
+        n_groups = g[0].size
         group_size = np.diff(group_start)
         group_min = group_options[group_start[:-1]]
 
         # Candidates: every kept row plus every group, added as ``evaluate`` adds.
-        c1 = (u1[:, None] + g1[None, :]).ravel()
-        c2 = (u2[:, None] + g2[None, :]).ravel()
+        c = [(a[:, None] + b[None, :]).ravel() for a, b in zip(u, g)]
         remaining -= 1
-        keep = np.flatnonzero(
-            _not_dominated(
-                c1,
-                c2,
-                remaining * _ROUNDING_MARGIN * scale1,
-                remaining * _ROUNDING_MARGIN * scale2,
-            )
-        )
-        c1, c2 = c1[keep], c2[keep]
+        keep = np.flatnonzero(_not_dominated(c, remaining * _ROUNDING_MARGIN * scales))
+
+        # Distinct vectors, lexicographically descending.
+        keep = keep[np.lexsort([-column[keep] for column in reversed(c)])]
+        c = [column[keep] for column in c]
         parent, group = np.divmod(keep, n_groups)
         del keep
-
-        # Distinct vectors: first utility descending, then second descending.
-        order = np.lexsort((-c2, -c1))
-        c1, c2, parent, group = c1[order], c2[order], parent[order], group[order]
-        new_row = np.empty(c1.size, dtype=bool)
+        new_row = np.empty(c[0].size, dtype=bool)
         new_row[:1] = True
-        new_row[1:] = (c1[1:] != c1[:-1]) | (c2[1:] != c2[:-1])
+        new_row[1:] = c[0][1:] != c[0][:-1]
+        for column in c[1:]:
+            new_row[1:] |= column[1:] != column[:-1]
         starts = np.flatnonzero(new_row)
-        row_start = np.append(starts, c1.size).astype(np.int64)
+        row_start = np.append(starts, c[0].size).astype(np.int64)
         row_of_pair = np.cumsum(new_row) - 1
 
         # Exact counts: a pair stands for count[parent] * |group| outcomes.
@@ -217,23 +229,23 @@ def additive_pareto_frontier(
         levels.append(
             _Level(
                 row_start=row_start,
-                parent=parent.astype(_index_dtype(u1.size)),
+                parent=parent.astype(_index_dtype(u[0].size)),
                 group=group.astype(_index_dtype(n_groups)),
                 group_start=group_start,
                 group_options=group_options,
             )
         )
-        u1, u2 = c1[starts], c2[starts]
+        u = [column[starts] for column in c]
 
     # Representatives by following the best pairs back to the first issue.
-    m = u1.size
+    m = u[0].size
     outcomes = np.empty((m, k), dtype=np.int64)
     rows = np.arange(m)
     for i in range(k - 1, -1, -1):
         outcomes[:, i] = best_option[i][rows]
         rows = best_parent[i][rows]
 
-    utilities = np.column_stack([u1, u2])
+    utilities = np.column_stack(u)
     utilities.setflags(write=False)
     outcomes.setflags(write=False)
     return AdditiveFrontier(
@@ -248,85 +260,215 @@ def additive_pareto_frontier(
 
 
 def _validate(
-    first: Sequence[np.ndarray],
-    second: Sequence[np.ndarray],
-    allowed: Sequence[np.ndarray] | None,
-) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    tables: Sequence[Sequence[np.ndarray]], allowed: Sequence[np.ndarray] | None
+) -> tuple[list[list[np.ndarray]], list[np.ndarray]]:
+    """The tables regrouped by issue (``per_issue[i][p]``) as floats, and the masks."""
+    if len(tables) == 0:
+        raise ValueError("at least one party's value tables are needed")
     # ``+ 0.0`` turns -0.0 into 0.0 and changes nothing else; partial sums start at 0.0, so
     # no sum ever differs by it, and exact-tie grouping may then compare values with ``==``.
-    t1 = [np.asarray(t, dtype=float) + 0.0 for t in first]
-    t2 = [np.asarray(t, dtype=float) + 0.0 for t in second]
-    if len(t1) != len(t2):
-        raise ValueError(f"the first party has {len(t1)} value tables, the second {len(t2)}")
+    by_party = [[np.asarray(t, dtype=float) + 0.0 for t in party] for party in tables]
+    k = len(by_party[0])
+    for p, party in enumerate(by_party):
+        if len(party) != k:
+            raise ValueError(f"party 0 has {k} value tables, party {p} has {len(party)}")
     if allowed is None:
-        masks = [np.ones(t.shape, dtype=bool) for t in t1]
+        masks = [np.ones(t.shape, dtype=bool) for t in by_party[0]]
     else:
         masks = [np.asarray(a) for a in allowed]
-        if len(masks) != len(t1):
-            raise ValueError(f"{len(t1)} issues but {len(masks)} allowed-option masks")
-    for i, (a, b, mask) in enumerate(zip(t1, t2, masks)):
-        if a.ndim != 1 or a.shape != b.shape:
+        if len(masks) != k:
+            raise ValueError(f"{k} issues but {len(masks)} allowed-option masks")
+    per_issue = [[party[i] for party in by_party] for i in range(k)]
+    for i, (issue, mask) in enumerate(zip(per_issue, masks)):
+        shapes = [t.shape for t in issue]
+        if issue[0].ndim != 1 or any(s != shapes[0] for s in shapes):
             raise ValueError(
                 f"issue {i}: value tables must be 1-d and of equal length, got shapes "
-                f"{a.shape} and {b.shape}"
+                + ", ".join(str(s) for s in shapes)
             )
-        if mask.shape != a.shape:
-            raise ValueError(f"issue {i}: allowed mask has shape {mask.shape}, tables {a.shape}")
+        if mask.shape != shapes[0]:
+            raise ValueError(
+                f"issue {i}: allowed mask has shape {mask.shape}, tables {shapes[0]}"
+            )
         if mask.dtype != bool:
             raise ValueError(f"issue {i}: allowed mask must be boolean, got {mask.dtype}")
-        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        if not all(np.all(np.isfinite(t)) for t in issue):
             raise ValueError(f"issue {i}: option values must be finite numbers")
         if not mask.any():
             raise ScenarioError(
                 f"issue {i} has no allowed option, so no outcome exists", location=f"issue {i}"
             )
-    return t1, t2, masks
+    return per_issue, masks
 
 
 def _index_dtype(n: int) -> type:
     return np.int32 if n <= np.iinfo(np.int32).max else np.int64
 
 
-def _best_weakly_ahead(key: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """For each point, the largest ``other`` among the points whose ``key`` is >= its own."""
-    order = np.argsort(-key, kind="stable")
-    descending = key[order]
-    running = np.maximum.accumulate(other[order])
-    # The points with key >= key[j] are a prefix of the order, ending with key[j]'s ties.
-    last = np.searchsorted(-descending, -descending, side="right") - 1
-    result = np.empty_like(other)
-    result[order] = running[last]
+def _not_dominated(points: list[np.ndarray], margins: np.ndarray) -> np.ndarray:
+    """Mask of the points not dominated with a margin; ``points[p]`` holds coordinate ``p``.
+
+    Point ``c`` is removed when another point ``d`` has ``d >= c`` in every coordinate and
+    ``d[p] > c[p] + margins[p]`` in one. With zero margins this is Pareto dominance, and
+    equal points are kept together."""
+    if len(points) == 1:
+        return ~(points[0].max() > points[0] + margins[0])
+    if len(points) == 2:
+        return _not_dominated_2d(points[0], points[1], margins[0], margins[1])
+    return _not_dominated_nd(points, margins)
+
+
+def _not_dominated_2d(a: np.ndarray, b: np.ndarray, margin_a: float, margin_b: float) -> np.ndarray:
+    # One sort by ``a`` descending. The points with ``a >= a[j]`` are a prefix of it (ending
+    # with a[j]'s ties), and so are those with ``a > a[j] + margin_a``; a running maximum of
+    # ``b`` says whether some point of the first prefix is ahead of j in ``b`` by more than
+    # the margin, or some point of the second is at least level with j in ``b``.
+    order = np.argsort(-a, kind="stable")
+    key = -a[order]  # ascending
+    other = b[order]
+    # running[n]: the largest ``b`` among the first n points (-inf for none).
+    running = np.empty(other.size + 1)
+    running[0] = -np.inf
+    np.maximum.accumulate(other, out=running[1:])
+    beaten = running[np.searchsorted(key, key, side="right")] > other + margin_b
+    beaten |= running[np.searchsorted(key, -(a[order] + margin_a), side="left")] >= other
+    result = np.empty(a.size, dtype=bool)
+    result[order] = ~beaten
     return result
 
 
-def _not_dominated(a: np.ndarray, b: np.ndarray, margin_a: float, margin_b: float) -> np.ndarray:
-    """Mask of the points not dominated with a margin: point ``p`` is removed when another
-    point ``q`` has ``q >= p`` in both coordinates and exceeds ``p`` by more than the margin
-    in one. With zero margins this is Pareto dominance."""
-    beaten = _best_weakly_ahead(a, b) > b + margin_b
-    beaten |= _best_weakly_ahead(b, a) > a + margin_a
-    return ~beaten
+def _not_dominated_nd(points: list[np.ndarray], margins: np.ndarray) -> np.ndarray:
+    # Distinct points in order of decreasing coordinate sum, lexicographically decreasing
+    # among equal sums. A point ``d >= c`` has a sum >= that of ``c`` (the same additions,
+    # and rounding is monotone) and, if ``d != c``, is lexicographically larger, so every
+    # dominator of a point comes before it.
+    total = points[0].copy()
+    for column in points[1:]:
+        total += column
+    order = np.lexsort([-column for column in reversed(points)] + [-total])
+    del total
+    ordered = [column[order] for column in points]
+    new = np.empty(order.size, dtype=bool)
+    new[:1] = True
+    new[1:] = ordered[0][1:] != ordered[0][:-1]
+    for column in ordered[1:]:
+        new[1:] |= column[1:] != column[:-1]
+    distinct = np.flatnonzero(new)
+    kept = _sweep([column[distinct] for column in ordered], margins)
+    mask = np.empty(order.size, dtype=bool)
+    mask[order] = kept[np.cumsum(new) - 1]
+    return mask
+
+
+def _sweep(points: list[np.ndarray], margins: np.ndarray) -> np.ndarray:
+    """:func:`_not_dominated` for distinct points ordered so that dominators come first.
+
+    Of a batch of the first points still alive, those no other batch point dominates lead:
+    every later point a leader beats with the margin is discarded, and the batch points no
+    batch point beats with the margin are kept. That suffices: if any point beats ``c`` with
+    the margin, so does a point of the exact frontier (one that dominates the first), which
+    comes before ``c``, is never discarded and leads its batch. A point dominated only within
+    the margin stays alive and may lead a later batch; what it beats with the margin is
+    beaten, so discarding that is still right. With zero margins the kept points are the
+    exact frontier."""
+    with_margin = bool(np.any(margins > 0))
+    kept = np.zeros(points[0].size, dtype=bool)
+    alive = np.arange(points[0].size)
+    while alive.size:
+        size = min(_BATCH, alive.size)
+        batch = [column[:size] for column in points]
+        weakly = _weakly_ahead(batch, batch)  # [j, i]: batch[j] >= batch[i] everywhere
+        np.fill_diagonal(weakly, False)  # distinct points: off the diagonal, dominance
+        leading = ~weakly.any(axis=0)
+        if with_margin:
+            weakly &= _ahead(batch, batch, margins)
+            kept[alive[:size][~weakly.any(axis=0)]] = True
+        else:
+            kept[alive[:size][leading]] = True
+        leaders = [column[leading] for column in batch]
+        rest = [column[size:] for column in points]
+        survive = ~_beaten(rest, leaders, margins if with_margin else None)
+        points = [column[survive] for column in rest]
+        alive = alive[size:][survive]
+    return kept
+
+
+# The tables below are laid out (others x rows): each comparison then runs along a
+# contiguous row of the table against one scalar, and the reduction over the others combines
+# whole rows, several times faster than the transposed layout.
+
+
+def _weakly_ahead(rows: list[np.ndarray], others: list[np.ndarray]) -> np.ndarray:
+    """Table ``[o, r]``: ``others[o] >= rows[r]`` in every coordinate, built one coordinate
+    at a time in place."""
+    table = others[0][:, None] >= rows[0][None, :]
+    scratch = np.empty_like(table)
+    for row, other in zip(rows[1:], others[1:]):
+        np.greater_equal(other[:, None], row[None, :], out=scratch)
+        table &= scratch
+    return table
+
+
+def _ahead(rows: list[np.ndarray], others: list[np.ndarray], margins: np.ndarray) -> np.ndarray:
+    """Table ``[o, r]``: ``others[o]`` exceeds ``rows[r]`` by more than the margin somewhere."""
+    table = others[0][:, None] > (rows[0] + margins[0])[None, :]
+    scratch = np.empty_like(table)
+    for row, other, margin in zip(rows[1:], others[1:], margins[1:]):
+        np.greater(other[:, None], (row + margin)[None, :], out=scratch)
+        table |= scratch
+    return table
+
+
+def _beaten(
+    rows: list[np.ndarray], leaders: list[np.ndarray], margins: np.ndarray | None
+) -> np.ndarray:
+    """Which rows some leader dominates (rows and leaders distinct), with the margin if
+    given; in chunks of rows so that no table exceeds ``_TABLE_CELLS`` cells."""
+    beaten = np.zeros(rows[0].size, dtype=bool)
+    # Only rows inside the leaders' bounding box can be dominated by one of them; the box
+    # costs one pass per coordinate and often leaves out most rows.
+    inside = rows[0] <= leaders[0].max()
+    for row, leader in zip(rows[1:], leaders[1:]):
+        inside &= row <= leader.max()
+    candidates = np.flatnonzero(inside)
+    step = max(1, _TABLE_CELLS // max(1, leaders[0].size))
+    for lo in range(0, candidates.size, step):
+        index = candidates[lo : lo + step]
+        chunk = [column[index] for column in rows]
+        weakly = _weakly_ahead(chunk, leaders)
+        hit = np.flatnonzero(weakly.any(axis=0))
+        if margins is not None and hit.size:
+            # Only the rows some leader is weakly ahead of need the margin test.
+            ahead = _ahead([column[hit] for column in chunk], leaders, margins)
+            hit = hit[(weakly[:, hit] & ahead).any(axis=0)]
+        beaten[index[hit]] = True
+    return beaten
 
 
 def _option_groups(
-    t1: np.ndarray, t2: np.ndarray, mask: np.ndarray, margin1: float, margin2: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    issue: list[np.ndarray], mask: np.ndarray, margins: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """The points of one issue that can matter, with the options behind each point.
 
-    Returns the points' two coordinates, CSR offsets ``group_start`` and the option indices
-    ``group_options``, ascending within each group."""
+    ``issue[p]`` is party ``p``'s table. Returns the points' coordinates (one array per
+    party), CSR offsets ``group_start`` and the option indices ``group_options``, ascending
+    within each group."""
     options = np.flatnonzero(mask)
-    a, b = t1[options], t2[options]
-    alive = _not_dominated(a, b, margin1, margin2)
-    options, a, b = options[alive], a[alive], b[alive]
-    order = np.lexsort((options, b, a))
-    options, a, b = options[order], a[order], b[order]
+    points = [t[options] for t in issue]
+    alive = _not_dominated(points, margins)
+    options = options[alive]
+    points = [column[alive] for column in points]
+    order = np.lexsort([options] + points[::-1])
+    options = options[order]
+    points = [column[order] for column in points]
     new_group = np.empty(options.size, dtype=bool)
     new_group[:1] = True
-    new_group[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    new_group[1:] = points[0][1:] != points[0][:-1]
+    for column in points[1:]:
+        new_group[1:] |= column[1:] != column[:-1]
     starts = np.flatnonzero(new_group)
     group_start = np.append(starts, options.size).astype(np.int64)
-    return a[starts], b[starts], group_start, options.astype(np.int64)
+    return [column[starts] for column in points], group_start, options.astype(np.int64)
 
 
 def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -344,15 +486,18 @@ def _prune_unreachable(levels: list[_Level], final_rows: int) -> tuple[_Level, .
     renumbered in order, so the result holds no partial sums that lead nowhere."""
     kept: list[_Level] = []
     alive = np.arange(final_rows)
-    for level in reversed(levels):
+    for i in range(len(levels) - 1, -1, -1):
+        level = levels[i]
         lo, hi = level.row_start[alive], level.row_start[alive + 1]
         pairs = _ranges(lo, hi)
         parent = level.parent[pairs]
-        alive = np.unique(parent)
+        used = np.zeros(levels[i - 1].row_start.size - 1 if i else 1, dtype=bool)
+        used[parent] = True
+        alive = np.flatnonzero(used)
         kept.append(
             _Level(
                 row_start=np.concatenate([[0], np.cumsum(hi - lo)]).astype(np.int64),
-                parent=np.searchsorted(alive, parent).astype(level.parent.dtype),
+                parent=(np.cumsum(used) - 1)[parent].astype(level.parent.dtype),
                 group=level.group[pairs],
                 group_start=level.group_start,
                 group_options=level.group_options,

@@ -165,14 +165,14 @@ def allowed_options(scenario: Scenario, lines: Sequence[RedLine] | None = None) 
 def additive_frontier(scenario: Scenario, lines: Sequence[RedLine] | None = None) -> Frontier:
     """Exact two-party frontier built issue by issue, without enumerating the space, among
     the outcomes that break none of ``lines`` (default: every red line of every party)."""
-    first, second = (party.preferences.weighted_tables for party in scenario.parties)
+    tables = [party.preferences.weighted_tables for party in scenario.parties]
     allowed = allowed_options(scenario, lines)
     space = scenario.space
     if not all(mask.any() for mask in allowed):
         # Red lines rule out every option of some issue: no outcome is acceptable.
         empty = np.empty((0, len(space.issues)), dtype=np.int64)
         return Frontier.build(empty, [], np.empty((0, 2)), [])
-    result = additive_pareto_frontier(first, second, allowed)
+    result = additive_pareto_frontier(tables, allowed)
     return Frontier.build(
         result.outcomes,
         [space.index_of(row) for row in result.outcomes],
