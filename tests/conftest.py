@@ -24,8 +24,11 @@ def random_scenario(
     red_lines: bool = False,
     reservation: float = 0.0,
     integer_values: bool = False,
+    joint_red_line: bool = False,
 ) -> Scenario:
-    """A seeded random scenario with categorical issues and linear-additive preferences."""
+    """A seeded random scenario with categorical issues and linear-additive preferences;
+    ``joint_red_line`` gives the first party a red line over the first two issues together
+    (which the issue-by-issue algorithm cannot handle)."""
     rng = np.random.default_rng(seed)
     issues = tuple(
         CategoricalIssue(f"i{k}", tuple(f"o{j}" for j in range(n))) for k, n in enumerate(sizes)
@@ -43,7 +46,13 @@ def random_scenario(
             issue = int(rng.integers(len(sizes)))
             mask = np.zeros(sizes[issue], dtype=bool)
             mask[int(rng.integers(sizes[issue]))] = True
-            lines = (RedLine(f"p{p} never i{issue}", ((( issue, mask),),)),)
+            lines = (RedLine(f"p{p} never i{issue}", (((issue, mask),),)),)
+        if joint_red_line and p == 0:
+            first = np.zeros(sizes[0], dtype=bool)
+            first[0] = True
+            second = np.zeros(sizes[1], dtype=bool)
+            second[0] = True
+            lines += (RedLine("p0 never o0 and o0", (((0, first), (1, second)),)),)
         members.append(
             Party(f"p{p}", Preferences(weights, tables), reservation=reservation, red_lines=lines)
         )

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servanda.analysis import additive_frontier as additive_module
+from servanda.analysis import pareto as pareto_module
 from servanda.analysis.additive_frontier import additive_pareto_frontier
 from servanda.analysis.pareto import pareto_mask
 from servanda.errors import ScenarioError
@@ -156,11 +156,11 @@ def test_many_parties_match_brute_force(parties, data):
     # Small spaces fit in one batch of the pruning sweep and one comparison table; smaller
     # batches and tables make them take the paths of large spaces (a near-tie met across
     # batches, tables split into chunks).
-    batch = data.draw(st.sampled_from([1, 2, 3, additive_module._BATCH]))
-    cells = data.draw(st.sampled_from([1, 5, additive_module._TABLE_CELLS]))
+    batch = data.draw(st.sampled_from([1, 2, 3, pareto_module._BATCH]))
+    cells = data.draw(st.sampled_from([1, 5, pareto_module._TABLE_CELLS]))
     with (
-        mock.patch.object(additive_module, "_BATCH", batch),
-        mock.patch.object(additive_module, "_TABLE_CELLS", cells),
+        mock.patch.object(pareto_module, "_BATCH", batch),
+        mock.patch.object(pareto_module, "_TABLE_CELLS", cells),
     ):
         check_against_brute_force(*space)
 
@@ -200,8 +200,8 @@ def test_tie_created_by_rounding_is_kept_with_three_parties():
     third = [np.array([0.5, 0.0]), np.array([0.0, 0.5]), np.array([0.0])]
     # Pruning after issue 1 meets them in one batch, or in two, the second with or
     # without the partial sum (0, 1), which is ahead of (1, 1) for the second party.
-    for batch in (1, 2, additive_module._BATCH):
-        with mock.patch.object(additive_module, "_BATCH", batch):
+    for batch in (1, 2, pareto_module._BATCH):
+        with mock.patch.object(pareto_module, "_BATCH", batch):
             frontier = additive_pareto_frontier([first, second, third])
         row = frontier.utilities.tolist().index([0.1 + 0.2 + 1.0, 1.0, 0.5])
         assert frontier.counts[row] == 2

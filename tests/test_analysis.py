@@ -66,15 +66,16 @@ def test_nash_maximises_the_product_of_gains_over_the_zone(scenario):
     assert nash.index == expected
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     st.integers(0, 10**6),
+    st.integers(1, 4),
     st.lists(st.integers(1, 5), min_size=1, max_size=5).map(tuple),
     st.booleans(),
     st.booleans(),
 )
-def test_issue_by_issue_frontier_equals_enumeration(seed, sizes, red_lines, integer_values):
-    scenario = random_scenario(seed, 2, sizes, red_lines, 0.2, integer_values)
+def test_issue_by_issue_frontier_equals_enumeration(seed, parties, sizes, red_lines, integer_values):
+    scenario = random_scenario(seed, parties, sizes, red_lines, 0.2, integer_values)
     enumerated = analyze(scenario, method="enumeration")
     by_issue = analyze(scenario, method="issue-by-issue")
     assert by_issue.method.startswith("issue-by-issue") and enumerated.method == "enumeration"
@@ -110,9 +111,17 @@ def test_twenty_issues_of_ten_options_two_parties():
         assert all(b >= a for a, b in zip(result_score.proposal.utilities, better.utilities))
 
 
+def test_three_parties_on_1e20_outcomes_without_enumeration():
+    scenario = random_scenario(11, 3, (10,) * 20, reservation=0.2)
+    result = analyze(scenario)
+    assert result.method.startswith("issue-by-issue") and result.zone_size is None
+    np.testing.assert_array_equal(utilities(scenario, result.frontier.outcomes), result.frontier.utilities)
+    assert result.solutions["nash"] is not None
+
+
 def test_too_large_for_enumeration_and_not_additive_says_so():
-    scenario = random_scenario(1, 3, (10,) * 30)
-    with pytest.raises(SpaceTooLargeError, match="1.000e\\+30 outcomes.*two parties"):
+    scenario = random_scenario(1, 3, (10,) * 30, joint_red_line=True)
+    with pytest.raises(SpaceTooLargeError, match="1.000e\\+30 outcomes.*linear-additive"):
         analyze(scenario)
 
 

@@ -21,9 +21,9 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def huge_scenario_file(tmp_path: Path, parties: int) -> Path:
+def huge_scenario_file(tmp_path: Path, parties: int, joint_red_line: bool = False) -> Path:
     path = tmp_path / f"huge-{parties}.yaml"
-    dump_yaml(random_scenario(0, parties, (10,) * 30), path)
+    dump_yaml(random_scenario(0, parties, (10,) * 30, joint_red_line=joint_red_line), path)
     return path
 
 
@@ -48,7 +48,7 @@ def test_bad_file_is_one_line_on_stderr_without_traceback(tmp_path):
 
 
 def test_enumerating_1e30_outcomes_is_refused_clearly(tmp_path):
-    result = run("analyze", str(huge_scenario_file(tmp_path, 3)))
+    result = run("analyze", str(huge_scenario_file(tmp_path, 3, joint_red_line=True)))
     assert result.returncode == 1
     assert "1.000e+30 outcomes" in result.stderr and "Traceback" not in result.stderr
 

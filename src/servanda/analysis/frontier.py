@@ -142,9 +142,9 @@ def scan(
 
 
 def additive_applicable(scenario: Scenario) -> bool:
-    """True when the exact issue-by-issue frontier applies: two parties, linear-additive
-    preferences, and red lines that only remove options issue by issue."""
-    return len(scenario.parties) == 2 and all(
+    """True when the exact issue-by-issue frontier applies: linear-additive preferences and
+    red lines that only remove options issue by issue."""
+    return len(scenario.parties) > 0 and all(
         party.preferences.is_linear_additive and all(line.is_separable for line in party.red_lines)
         for party in scenario.parties
     )

@@ -112,14 +112,14 @@ def analyze(
     if method == "issue-by-issue" and not additive:
         raise UnsupportedError(
             "the issue-by-issue frontier needs linear-additive preferences (no interaction "
-            f"terms) and red lines on single issues, for {_supported_parties()}"
+            "terms) and red lines on single issues"
         )
     if method == "enumeration" and not enumerable:
         raise SpaceTooLargeError(
             f"scenario '{scenario.name}' has {scenario.space.size:.3e} outcomes, more than the "
             f"enumeration limit of {limit:,}, and the exact frontier without enumeration needs "
             "linear-additive preferences (no interaction terms) and red lines on single "
-            f"issues, for {_supported_parties()}"
+            "issues"
         )
     scan_options = {"limit": limit, "chunk_size": chunk_size, "progress": progress}
     if method == "issue-by-issue":
@@ -143,10 +143,6 @@ def analyze(
         red_lines_respected=False,
     )
     return replace(analysis, relaxed=relaxed)
-
-
-def _supported_parties() -> str:
-    return "two parties"
 
 
 def _assemble(

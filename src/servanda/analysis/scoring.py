@@ -73,7 +73,8 @@ def score(
     else:
         raise SpaceTooLargeError(
             f"cannot look for improvements in {space.size:.3e} outcomes: too many to "
-            "enumerate, and not two parties with linear-additive preferences"
+            "enumerate, and preferences are not linear-additive (or red lines span several "
+            "issues)"
         )
     joint_gain = (utils - own).sum(axis=1) if len(utils) else np.zeros(0)
     ranked = sorted(range(len(idx)), key=lambda r: (-joint_gain[r], idx[r]))[:top]

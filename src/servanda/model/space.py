@@ -143,8 +143,7 @@ class OutcomeSpace:
             raise SpaceTooLargeError(
                 f"the outcome space has {self.size:.3e} outcomes, more than the enumeration "
                 f"limit of {limit:,}; raise the limit only if you have the time and memory, "
-                "or use an algorithm that does not enumerate (two parties, linear-additive "
-                "preferences)"
+                "or use an algorithm that does not enumerate (linear-additive preferences)"
             )
 
     def _require_int64(self) -> None:
