@@ -28,6 +28,7 @@ def test_index_order_is_itertools_product(sizes):
         assert space.index_of(outcome) == index
         assert space.outcome_at(index) == tuple(outcome)
     np.testing.assert_array_equal(space.indices(expected), np.arange(len(expected)))
+    assert space.exact_indices(expected) == list(range(len(expected)))
 
 
 @given(st.lists(st.integers(1, 6), min_size=1, max_size=5), st.integers(1, 50))
@@ -43,6 +44,7 @@ def test_huge_space_is_addressed_exactly_without_enumeration():
     index = space.index_of(outcome)
     assert index == int("0123456789" * 3)
     assert space.outcome_at(index) == outcome
+    assert space.exact_indices(np.array([outcome, (0,) * 30])) == [index, 0]
     with pytest.raises(SpaceTooLargeError, match="1.000e\\+30 outcomes"):
         next(space.chunks())
     with pytest.raises(SpaceTooLargeError):

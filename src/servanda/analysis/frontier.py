@@ -175,7 +175,7 @@ def additive_frontier(scenario: Scenario, lines: Sequence[RedLine] | None = None
     result = additive_pareto_frontier(tables, allowed)
     return Frontier.build(
         result.outcomes,
-        [space.index_of(row) for row in result.outcomes],
+        space.exact_indices(result.outcomes),
         result.utilities,
         list(result.counts),
     )

@@ -91,7 +91,7 @@ def analysis_view(analysis: Analysis, frontier_rows: int = 0) -> Group:
         parts.append(Text("An agreement is possible under the red lines as written.", style="bold green"))
         parts.append(solutions_table(scenario, analysis.solutions, "Fair compromise points"))
     else:
-        reason = ("no outcome breaks none of the red lines" if analysis.acceptable == 0
+        reason = ("every outcome breaks some party's red line" if analysis.acceptable == 0
                   else "no outcome that breaks no red line meets every reservation value")
         parts.append(Text(f"No agreement is possible under the red lines as written: {reason}.",
                           style="bold red"))

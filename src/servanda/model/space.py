@@ -117,6 +117,13 @@ class OutcomeSpace:
         digits = np.asarray(digits, dtype=np.int64)
         return digits @ np.array(self._strides, dtype=np.int64)
 
+    def exact_indices(self, digits: np.ndarray) -> list[int]:
+        """Exact Python-int indices of outcomes given as option indices, for any space size."""
+        digits = np.asarray(digits, dtype=np.int64).reshape(-1, len(self.issues))
+        if self.size <= _INT64_LIMIT:
+            return self.indices(digits).tolist()
+        return list(digits.astype(object) @ np.array(self._strides, dtype=object))
+
     def chunks(self, chunk_size: int = 1 << 18, limit: int | None = None) -> Iterator[np.ndarray]:
         """Every outcome, in index order, as successive ``(n, issues)`` arrays."""
         self.require_enumerable(limit)
