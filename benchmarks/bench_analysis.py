@@ -68,7 +68,10 @@ MAX_RUNS = 3
 @dataclass(frozen=True)
 class Case:
     name: str
-    source: str  # "genius:<folder relative to anac/>" or "random:<issues>x<options>"
+    # "genius:<folder relative to anac/>" or "random:<issues>x<options>", optionally followed
+    # by "@enumeration" to force Servanda's streaming enumeration instead of the default
+    # (issue-by-issue) frontier algorithm.
+    source: str
     quick: bool = False  # part of --quick
     negmas: bool = True  # False: NegMAS is not attempted
     why_not: str = ""
@@ -83,6 +86,8 @@ CASES = (
     Case("random 4 x 10", "random:4x10", quick=True),
     Case("random 5 x 10", "random:5x10", quick=True),
     Case("random 6 x 10", "random:6x10"),
+    Case("random 6 x 10, Servanda enumerating", "random:6x10@enumeration"),
+    Case("GENIUS killer robot, Servanda enumerating", "genius:y2015/group9-killer_robot@enumeration"),
     Case(
         "random 20 x 10",
         "random:20x10",
@@ -153,10 +158,12 @@ def servanda_worker(source: str) -> dict:
 
     from servanda.analysis import analyze
 
+    source, _, method = source.partition("@")
+    method = method or "auto"
     scenario = build_scenario(source)
     baseline = _rss_mb()
-    seconds, analysis = _best_of(lambda: analyze(scenario, count=False))
-    full_seconds, _ = _best_of(lambda: analyze(scenario))
+    seconds, analysis = _best_of(lambda: analyze(scenario, method=method, count=False))
+    full_seconds, _ = _best_of(lambda: analyze(scenario, method=method))
     peak = _peak_mb()
     zone = analysis.zone_frontier()
     nash = analysis.solutions["nash"]
@@ -180,7 +187,7 @@ def negmas_worker(source: str) -> dict:
     from negmas.preferences.ops import nash_points, pareto_frontier
     from negmas.preferences.value_fun import TableFun
 
-    scenario = build_scenario(source)
+    scenario = build_scenario(source.partition("@")[0])
     labels = [[str(option) for option in issue.options] for issue in scenario.issues]
     outcome_space = make_os(
         [make_issue(values=names, name=issue.name) for names, issue in zip(labels, scenario.issues)]
