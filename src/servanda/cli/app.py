@@ -53,7 +53,8 @@ class FrontierMethod(StrEnum):
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
-    """Global options."""
+    """Global options. ``--debug`` is read by :func:`servanda.cli.main`, which turns errors
+    into one line unless it is given; it is declared here so that the CLI accepts it."""
 
 
 @contextmanager
