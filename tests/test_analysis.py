@@ -174,3 +174,19 @@ def test_score_counts_improvements_by_brute_force(scenario, data):
     for improvement in result.best_improvements:
         assert better[improvement.index]
     assert np.allclose(result.gains, u[pick] - scenario.reservations)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios, st.data())
+def test_score_without_enumeration_finds_the_same_efficient_improvements(scenario, data):
+    digits = scenario.space.all()
+    pick = tuple(digits[data.draw(st.integers(0, len(digits) - 1))])
+    enumerated = score(scenario, pick, top=10**6)
+    by_issue = score(scenario, pick, top=10**6, limit=0)  # never enumerates
+    assert by_issue.improvements is None
+    assert by_issue.efficient == enumerated.efficient
+    # the issue-by-issue side lists one outcome per distinct utility vector
+    assert {b.utilities for b in by_issue.best_improvements} == {
+        b.utilities for b in enumerated.best_improvements
+    }
+    assert by_issue.broken == enumerated.broken and by_issue.gains == enumerated.gains

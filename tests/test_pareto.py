@@ -70,8 +70,14 @@ def test_solutions_maximise_their_criterion_over_the_zone(u, fraction):
     r = reservations_for(u, fraction)
     gains = u - r
     zone = np.all(gains >= 0, axis=1)
+    best = gains[zone].max(axis=0) if zone.any() else None
+
+    def relative(g):
+        return np.divide(g, best, out=np.ones_like(g), where=best > 0).min(axis=1)
+
     for solve, criterion in (
         (nash_point, lambda g: np.prod(g, axis=1)),
+        (kalai_smorodinsky_point, relative),
         (egalitarian_point, lambda g: g.min(axis=1)),
         (utilitarian_point, lambda g: g.sum(axis=1)),
     ):

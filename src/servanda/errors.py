@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class ServandaError(Exception):
     """Base class of every error Servanda raises on purpose."""
@@ -41,3 +44,13 @@ class SpaceTooLargeError(ServandaError):
 
 class UnsupportedError(ServandaError):
     """The requested algorithm does not apply to this scenario (say which one would)."""
+
+
+@contextmanager
+def reported_at(source: str | None, location: str | None = None) -> Iterator[None]:
+    """Give a :class:`ScenarioError` raised inside (by the model, which knows no files) the
+    file and place it came from, unless it already names them."""
+    try:
+        yield
+    except ScenarioError as exc:
+        raise exc.at(source, location) from None

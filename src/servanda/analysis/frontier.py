@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from servanda.analysis.additive_frontier import additive_pareto_frontier
+from servanda.analysis.additive_frontier import AdditiveFrontier, additive_pareto_frontier
 from servanda.analysis.pareto import pareto_mask
 from servanda.analysis.utilities import red_line_breaches, utilities
 from servanda.model import RedLine, Scenario
@@ -18,7 +18,9 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True, eq=False)
 class Frontier:
     """Frontier rows: one outcome each, with its index, utilities and how many outcomes
-    share exactly those utilities (1 when every member is listed on its own row).
+    share exactly those utilities (1 when every member is listed on its own row; the
+    issue-by-issue algorithm gives one row per distinct utility vector, with the lowest
+    outcome as representative).
 
     Rows are sorted by the first party's utility, descending, then by outcome index.
     """
@@ -27,6 +29,9 @@ class Frontier:
     indices: tuple[int, ...]  # exact outcome indices
     utilities: np.ndarray  # (m, parties)
     counts: tuple[int, ...]
+    # Where tied outcomes can be listed from: the issue-by-issue result and its row numbers.
+    _source: AdditiveFrontier | None = field(default=None, repr=False)
+    _source_rows: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -36,17 +41,43 @@ class Frontier:
         """Number of outcomes on the frontier (tied outcomes included)."""
         return sum(self.counts)
 
+    def tied_outcomes(self, row: int, limit: int = 1000) -> np.ndarray:
+        """Every outcome (option indices, in index order, at most ``limit``) with exactly
+        the utilities of ``row``."""
+        if self._source is None or self._source_rows is None:
+            return self.outcomes[row : row + 1][:limit]
+        return self._source.tied_outcomes(int(self._source_rows[row]), limit)
+
+    def take(self, rows: np.ndarray) -> Frontier:
+        """The frontier restricted to the given rows (in the given order)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return Frontier(
+            self.outcomes[rows],
+            tuple(self.indices[r] for r in rows),
+            self.utilities[rows],
+            tuple(self.counts[r] for r in rows),
+            self._source,
+            None if self._source_rows is None else self._source_rows[rows],
+        )
+
     @classmethod
     def build(
-        cls, outcomes: np.ndarray, indices: list[int], utilities: np.ndarray, counts: list[int]
+        cls,
+        outcomes: np.ndarray,
+        indices: Sequence[int],
+        utilities: np.ndarray,
+        counts: Sequence[int],
+        source: AdditiveFrontier | None = None,
     ) -> Frontier:
-        order = sorted(range(len(indices)), key=lambda r: (-utilities[r, 0], indices[r]))
-        return cls(
-            outcomes=np.asarray(outcomes, dtype=np.int64)[order],
-            indices=tuple(indices[r] for r in order),
-            utilities=np.asarray(utilities, dtype=float)[order],
-            counts=tuple(counts[r] for r in order),
-        )
+        """Rows in the documented order (outcome index order is the order of the option
+        indices, read as digits, so it is sorted without the indices themselves)."""
+        outcomes = np.asarray(outcomes, dtype=np.int64)
+        utilities = np.asarray(utilities, dtype=float)
+        keys = [outcomes[:, i] for i in range(outcomes.shape[1] - 1, -1, -1)]
+        order = np.lexsort(keys + [-utilities[:, 0]]) if len(outcomes) else np.empty(0, np.int64)
+        unsorted = cls(outcomes, tuple(indices), utilities, tuple(counts), source,
+                       None if source is None else np.arange(len(outcomes)))
+        return unsorted.take(order)
 
 
 @dataclass(frozen=True)
@@ -57,10 +88,10 @@ class Counts:
     zone: int  # ... that also give every party at least its reservation value
     zone_without_red_lines: int  # outcomes giving every party at least its reservation value
     acceptable_to: tuple[int, ...]  # per party: breaks none of its red lines, >= its reservation
-    best: tuple[float | None, ...]  # per party: highest utility among acceptable outcomes
+    above_reservation: tuple[int, ...]  # per party: >= its reservation, red lines aside
 
 
-class _RunningFrontier:
+class RunningFrontier:
     """A frontier merged chunk by chunk: frontier(A u B) = frontier(frontier(A) u B)."""
 
     def __init__(self, parties: int, issues: int):
@@ -79,9 +110,7 @@ class _RunningFrontier:
         self.indices, self.digits, self.utilities = indices[keep], digits[keep], utils[keep]
 
     def result(self) -> Frontier:
-        return Frontier.build(
-            self.digits, self.indices.tolist(), self.utilities, [1] * len(self.indices)
-        )
+        return Frontier.build(self.digits, self.indices.tolist(), self.utilities, [1] * len(self.indices))
 
 
 def scan(
@@ -99,17 +128,18 @@ def scan(
     space.require_enumerable(limit)
     parties, issues = len(scenario.parties), len(scenario.issues)
     reservations = scenario.reservations
-    running = _RunningFrontier(parties, issues) if frontier else None
+    running = RunningFrontier(parties, issues) if frontier else None
     has_red_lines = any(party.red_lines for party in scenario.parties)
     acceptable = zone = zone_free = 0
     acceptable_to = np.zeros(parties, dtype=np.int64)
-    best = np.full(parties, -np.inf)
+    above_reservation = np.zeros(parties, dtype=np.int64)
     done = 0
     for digits in space.chunks(chunk_size, limit):
         utils = utilities(scenario, digits)
         above = utils >= reservations
         everyone_above = above.all(axis=1)
         zone_free += int(everyone_above.sum())
+        above_reservation += above.sum(axis=0)
         if has_red_lines:
             breaches = red_line_breaches(scenario, digits)
             ok = ~breaches.any(axis=1)
@@ -120,8 +150,6 @@ def scan(
             acceptable_to += above.sum(axis=0)
         acceptable += len(kept)
         zone += int(everyone_above[ok].sum())
-        if len(kept):
-            best = np.maximum(best, kept.max(axis=0))
         if running is not None:
             indices = np.arange(done, done + len(digits), dtype=np.int64)
             if respect_red_lines:
@@ -136,7 +164,7 @@ def scan(
         zone=zone,
         zone_without_red_lines=zone_free,
         acceptable_to=tuple(int(c) for c in acceptable_to),
-        best=tuple(float(b) if np.isfinite(b) else None for b in best),
+        above_reservation=tuple(int(c) for c in above_reservation),
     )
     return (None if running is None else running.result()), counts
 
@@ -163,19 +191,20 @@ def allowed_options(scenario: Scenario, lines: Sequence[RedLine] | None = None) 
 
 
 def additive_frontier(scenario: Scenario, lines: Sequence[RedLine] | None = None) -> Frontier:
-    """Exact two-party frontier built issue by issue, without enumerating the space, among
-    the outcomes that break none of ``lines`` (default: every red line of every party)."""
+    """Exact frontier built issue by issue, without enumerating the space, among the
+    outcomes that break none of ``lines`` (default: every red line of every party)."""
     tables = [party.preferences.weighted_tables for party in scenario.parties]
     allowed = allowed_options(scenario, lines)
     space = scenario.space
     if not all(mask.any() for mask in allowed):
         # Red lines rule out every option of some issue: no outcome is acceptable.
         empty = np.empty((0, len(space.issues)), dtype=np.int64)
-        return Frontier.build(empty, [], np.empty((0, 2)), [])
+        return Frontier.build(empty, [], np.empty((0, len(scenario.parties))), [])
     result = additive_pareto_frontier(tables, allowed)
     return Frontier.build(
         result.outcomes,
         space.exact_indices(result.outcomes),
         result.utilities,
-        list(result.counts),
+        result.counts,
+        source=result,
     )

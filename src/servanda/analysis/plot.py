@@ -33,10 +33,8 @@ def plot_utility_space(
     """Draw the utility space of two parties (their own red lines and reservation values)
     and save it; the format follows the suffix (.png, .svg, .pdf)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        # A bare Figure, not pyplot: no global backend switch, nothing left open.
+        from matplotlib.figure import Figure
     except ImportError:
         raise UnsupportedError(
             "plotting needs matplotlib: pip install 'servanda[plot]'"
@@ -49,9 +47,11 @@ def plot_utility_space(
     result = analyze(pair)
     shown = result if result.agreement_possible or result.relaxed is None else result.relaxed
 
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig = Figure(figsize=(7, 6))
+    ax = fig.subplots()
     sampled = "" if space.size <= max_points else f" (sample of {max_points:,})"
-    ax.scatter(*utils[~blocked].T, s=4, c="#9aa5b1", alpha=0.5, lw=0, label=f"outcomes{sampled}")
+    if not blocked.all():
+        ax.scatter(*utils[~blocked].T, s=4, c="#9aa5b1", alpha=0.5, lw=0, label=f"outcomes{sampled}")
     if blocked.any():
         ax.scatter(*utils[blocked].T, s=4, c="#f4a3a3", alpha=0.5, lw=0, label="break a red line")
     frontier = shown.frontier.utilities[np.argsort(shown.frontier.utilities[:, 0])]
@@ -71,5 +71,4 @@ def plot_utility_space(
     ax.grid(alpha=0.3)
     path = Path(path)
     fig.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(fig)
     return path

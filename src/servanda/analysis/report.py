@@ -70,16 +70,10 @@ class Analysis:
         return any(point is not None for point in self.solutions.values())
 
     def zone_frontier(self) -> Frontier:
-        """The frontier rows inside the zone of possible agreement."""
+        """The efficient outcomes of the zone of possible agreement: the frontier rows that
+        give every party at least its reservation value."""
         inside = np.all(self.frontier.utilities >= self.scenario.reservations, axis=1)
-        rows = np.flatnonzero(inside)
-        f = self.frontier
-        return Frontier(
-            f.outcomes[rows],
-            tuple(f.indices[r] for r in rows),
-            f.utilities[rows],
-            tuple(f.counts[r] for r in rows),
-        )
+        return self.frontier.take(np.flatnonzero(inside))
 
 
 Method = Literal["auto", "enumeration", "issue-by-issue"]
@@ -154,20 +148,23 @@ def _assemble(
 ) -> Analysis:
     """An :class:`Analysis` from a frontier and (when the space was scanned) its counts."""
     space_size = scenario.space.size
-    if counts is not None:
-        acceptable = counts.acceptable if red_lines else space_size
-        zone = counts.zone if red_lines else counts.zone_without_red_lines
-        best = counts.best
-        per_party: tuple[int | None, ...] = counts.acceptable_to
-    else:
-        acceptable = space_size if not red_lines else math.prod(
+    if red_lines:
+        acceptable = counts.acceptable if counts else math.prod(
             int(mask.sum()) for mask in allowed_options(scenario)
         )
-        zone = None
-        best = tuple(float(b) for b in frontier.utilities.max(axis=0)) if len(frontier) else (
-            (None,) * len(scenario.parties)
-        )
-        per_party = (None,) * len(scenario.parties)
+    else:
+        acceptable = space_size
+    zone = None if counts is None else counts.zone if red_lines else counts.zone_without_red_lines
+    per_party: tuple[int | None, ...] = (None,) * len(scenario.parties)
+    if counts is not None:
+        per_party = counts.acceptable_to if red_lines else counts.above_reservation
+    # Each party's best utility is reached on the frontier (a maximiser of one utility that
+    # no other outcome dominates exists), so the frontier gives it without enumeration.
+    best: tuple[float | None, ...] = (
+        tuple(float(b) for b in frontier.utilities.max(axis=0))
+        if len(frontier)
+        else (None,) * len(scenario.parties)
+    )
     parties = tuple(
         PartySummary(p.name, p.reservation, b, n, tuple(line.name for line in p.red_lines))
         for p, b, n in zip(scenario.parties, best, per_party)
@@ -187,12 +184,12 @@ def _assemble(
 def _solutions(scenario: Scenario, frontier: Frontier) -> dict[str, Point | None]:
     """Bargaining solutions among the frontier outcomes, candidates in index order so
     that ties go to the lowest outcome index (see :mod:`servanda.analysis.solutions`)."""
-    order = sorted(range(len(frontier)), key=lambda r: frontier.indices[r])
-    utils = frontier.utilities[order] if len(order) else frontier.utilities
+    digits = frontier.outcomes
+    order = np.lexsort(digits.T[::-1]) if len(digits) else np.empty(0, dtype=np.int64)
     chosen: dict[str, Point | None] = {}
     for name, solve in SOLUTIONS.items():
-        position = solve(utils, scenario.reservations)
-        chosen[name] = None if position is None else point(scenario, frontier, order[position])
+        position = solve(frontier.utilities[order], scenario.reservations)
+        chosen[name] = None if position is None else point(scenario, frontier, int(order[position]))
     return chosen
 
 
@@ -222,8 +219,15 @@ def analysis_dict(analysis: Analysis, top: int | None = 20) -> dict[str, Any]:
     """The analysis as plain data (JSON-ready); ``top`` limits the frontier rows listed."""
     scenario = analysis.scenario
     names = scenario.party_names
-    frontier = analysis.frontier
-    rows = range(len(frontier)) if top is None else range(min(top, len(frontier)))
+
+    def listed(frontier: Frontier) -> list[dict[str, Any]]:
+        rows = range(len(frontier) if top is None else min(top, len(frontier)))
+        return [
+            {**point_dict(point(scenario, frontier, r), names), "tied_outcomes": frontier.counts[r]}
+            for r in rows
+        ]
+
+    zone = analysis.zone_frontier()
     return {
         "scenario": scenario.name,
         "method": analysis.method,
@@ -244,12 +248,10 @@ def analysis_dict(analysis: Analysis, top: int | None = 20) -> dict[str, Any]:
         ],
         "solutions": {name: point_dict(pt, names) for name, pt in analysis.solutions.items()},
         "pareto_frontier": {
-            "rows": len(frontier),
-            "outcomes": frontier.size,
-            "listed": [
-                {**point_dict(point(scenario, frontier, r), names), "tied_outcomes": frontier.counts[r]}
-                for r in rows
-            ],
+            "rows": len(analysis.frontier),
+            "outcomes": analysis.frontier.size,
+            "listed": listed(analysis.frontier),
         },
+        "zone_frontier": {"rows": len(zone), "outcomes": zone.size, "listed": listed(zone)},
         "relaxed": None if analysis.relaxed is None else analysis_dict(analysis.relaxed, top),
     }

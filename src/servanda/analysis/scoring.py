@@ -7,15 +7,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from servanda.analysis.frontier import Progress, additive_applicable, additive_frontier
-from servanda.analysis.pareto import pareto_mask
-from servanda.analysis.report import Point, point_dict
-from servanda.analysis.utilities import (
-    all_red_lines,
-    broken_red_lines,
-    red_line_matrix,
-    utilities,
+from servanda.analysis.frontier import (
+    Frontier,
+    Progress,
+    RunningFrontier,
+    additive_applicable,
+    additive_frontier,
 )
+from servanda.analysis.pareto import dominates
+from servanda.analysis.report import Point, point, point_dict
+from servanda.analysis.utilities import all_red_lines, red_line_matrix, utilities
 from servanda.errors import SpaceTooLargeError
 from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
 
@@ -56,49 +57,41 @@ def score(
     space = scenario.space
     outcome = tuple(int(d) for d in outcome)
     index = space.index_of(outcome)
-    own = utilities(scenario, np.asarray([outcome]))[0]
-    broken = red_line_matrix(scenario, np.asarray([outcome]))[0]
+    row = np.asarray([outcome])
+    own = utilities(scenario, row)[0]
+    broken = red_line_matrix(scenario, row)[0]
+    lines = all_red_lines(scenario)
     limit = DEFAULT_ENUMERATION_LIMIT if limit is None else limit
+    count: int | None
     if space.size <= limit:
-        count, rows, idx, utils = _improvements_by_enumeration(
+        count, better = _improvements_by_enumeration(
             scenario, own, broken, limit, chunk_size, progress
         )
     elif additive_applicable(scenario):
-        still_kept = [line for (_, line), hit in zip(all_red_lines(scenario), broken) if not hit]
-        frontier = additive_frontier(scenario, still_kept)
-        better = _dominating(frontier.utilities, own)
-        count, rows, idx, utils = None, frontier.outcomes[better], [
-            frontier.indices[r] for r in np.flatnonzero(better)
-        ], frontier.utilities[better]
+        # Efficient improvements lie on the frontier of the outcomes that break none of
+        # the red lines the proposal keeps; how many improvements there are in all would
+        # need enumeration.
+        kept = [line for (_, line), hit in zip(lines, broken) if not hit]
+        frontier = additive_frontier(scenario, kept)
+        count, better = None, frontier.take(np.flatnonzero(dominates(frontier.utilities, own)))
     else:
         raise SpaceTooLargeError(
             f"cannot look for improvements in {space.size:.3e} outcomes: too many to "
             "enumerate, and preferences are not linear-additive (or red lines span several "
             "issues)"
         )
-    joint_gain = (utils - own).sum(axis=1) if len(utils) else np.zeros(0)
-    ranked = sorted(range(len(idx)), key=lambda r: (-joint_gain[r], idx[r]))[:top]
-    best = tuple(
-        Point(
-            idx[r],
-            tuple(int(d) for d in rows[r]),
-            space.describe(rows[r]),
-            tuple(float(u) for u in utils[r]),
-        )
-        for r in ranked
-    )
+    joint_gain = (better.utilities - own).sum(axis=1)
+    # Largest joint gain first, then the lowest outcome (index order = digit order).
+    digits = [better.outcomes[:, i] for i in range(len(outcome) - 1, -1, -1)]
+    ranked = np.lexsort(digits + [-joint_gain])
     return Score(
         proposal=Point(index, outcome, space.describe(outcome), tuple(float(u) for u in own)),
         gains=tuple(float(g) for g in own - scenario.reservations),
-        broken=tuple((party, line.name) for party, line in broken_red_lines(scenario, outcome)),
-        efficient=len(idx) == 0,
+        broken=tuple((party, line.name) for (party, line), hit in zip(lines, broken) if hit),
+        efficient=len(better) == 0,
         improvements=count,
-        best_improvements=best,
+        best_improvements=tuple(point(scenario, better, int(r)) for r in ranked[:top]),
     )
-
-
-def _dominating(utils: np.ndarray, own: np.ndarray) -> np.ndarray:
-    return np.all(utils >= own, axis=1) & np.any(utils > own, axis=1)
 
 
 def _improvements_by_enumeration(
@@ -108,29 +101,21 @@ def _improvements_by_enumeration(
     limit: int,
     chunk_size: int,
     progress: Progress | None,
-) -> tuple[int, np.ndarray, list[int], np.ndarray]:
+) -> tuple[int, Frontier]:
     """Count the Pareto improvements that break no further red line; keep the efficient."""
     space = scenario.space
-    count, done = 0, 0
-    rows, idx, utils = [], [], []
+    efficient = RunningFrontier(len(scenario.parties), len(space.issues))
+    count = done = 0
     for digits in space.chunks(chunk_size, limit):
         u = utilities(scenario, digits)
         further = red_line_matrix(scenario, digits) & ~broken
-        better = _dominating(u, own) & ~further.any(axis=1)
+        better = dominates(u, own) & ~further.any(axis=1)
         count += int(better.sum())
-        if better.any():
-            local = pareto_mask(u[better])
-            rows.append(digits[better][local])
-            idx.append(np.flatnonzero(better)[local] + done)
-            utils.append(u[better][local])
+        efficient.add(np.flatnonzero(better) + done, digits[better], u[better])
         done += len(digits)
         if progress is not None:
             progress(done, space.size)
-    if not rows:
-        return count, np.empty((0, len(space.issues)), np.int64), [], np.empty((0, len(own)))
-    all_rows, all_idx, all_utils = np.vstack(rows), np.concatenate(idx), np.vstack(utils)
-    keep = pareto_mask(all_utils)
-    return count, all_rows[keep], all_idx[keep].tolist(), all_utils[keep]
+    return count, efficient.result()
 
 
 def score_dict(result: Score, parties: tuple[str, ...]) -> dict:

@@ -40,9 +40,3 @@ def red_line_matrix(scenario: Scenario, digits: np.ndarray) -> np.ndarray:
 def all_red_lines(scenario: Scenario) -> list[tuple[str, RedLine]]:
     """``(party name, red line)`` for every red line of every party, in order."""
     return [(party.name, line) for party in scenario.parties for line in party.red_lines]
-
-
-def broken_red_lines(scenario: Scenario, outcome: tuple[int, ...]) -> list[tuple[str, RedLine]]:
-    """``(party name, red line)`` for every red line the outcome breaks."""
-    row = np.asarray([outcome], dtype=np.int64)
-    return [(party, line) for party, line in all_red_lines(scenario) if line.violated(row)[0]]

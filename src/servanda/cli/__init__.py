@@ -5,8 +5,16 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.text import Text
 
 from servanda.errors import ServandaError
+
+
+def _fail(message: str) -> None:
+    # Text, not markup: messages quote user data, which may contain [brackets].
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(Text.assemble(("error: ", "bold red"), message))
+    sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,10 +28,13 @@ def main(argv: list[str] | None = None) -> None:
     except ServandaError as exc:
         if "--debug" in args:
             raise
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {exc}", markup=True)
-        sys.exit(1)
+        _fail(str(exc))
+    except OSError as exc:  # writing an output file, mostly
+        if "--debug" in args:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}")
     except MemoryError:
         if "--debug" in args:
             raise
-        Console(stderr=True, soft_wrap=True).print("[bold red]error:[/] out of memory; try a smaller --limit")
-        sys.exit(1)
+        _fail("out of memory")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
 import typer
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
@@ -19,7 +18,8 @@ from servanda.analysis.report import analysis_dict
 from servanda.analysis.scoring import score_dict
 from servanda.errors import OutcomeError, ScenarioError
 from servanda.formats import FORMATS, load_scenario, save_scenario, scenario_json_schema
-from servanda.model import Scenario
+from servanda.formats.proposals import load_proposal, parse_choice
+from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
 
 app = typer.Typer(
     help="Servanda: model, analyse and (later) negotiate and bind multi-issue negotiations.",
@@ -28,7 +28,8 @@ app = typer.Typer(
     add_completion=False,
 )
 # Piped output (files, CI logs, the README) is wider than rich's default of 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 140)
+# No markup: names, options and paths come from user files and may contain [brackets].
+console = Console(width=None if sys.stdout.isatty() else 140, markup=False)
 
 ScenarioArg = Annotated[
     Path, typer.Argument(help="A .yaml scenario, a GENIUS folder, or GeniusWeb JSON profiles.")
@@ -38,7 +39,7 @@ FormatOpt = Annotated[
 ]
 LimitOpt = Annotated[
     Optional[int],
-    typer.Option(help="Largest number of outcomes to enumerate (default 50,000,000)."),
+    typer.Option(min=0, help=f"Largest number of outcomes to enumerate (default {DEFAULT_ENUMERATION_LIMIT:,})."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
@@ -79,7 +80,9 @@ def _long(scenario: Scenario, as_json: bool) -> bool:
 def analyze_command(
     scenario_path: ScenarioArg,
     as_json: JsonOpt = False,
-    frontier: Annotated[int, typer.Option(help="List this many Pareto frontier rows.")] = 0,
+    frontier: Annotated[
+        int, typer.Option(min=0, help="List this many efficient outcomes of the zone.")
+    ] = 0,
     method: Annotated[FrontierMethod, typer.Option(help="Frontier algorithm.")] = FrontierMethod.AUTO,
     format: FormatOpt = None,
     limit: LimitOpt = None,
@@ -112,8 +115,10 @@ def score_command(
     """Score a proposal: utilities, gains, red lines broken, efficiency, improvements."""
     from servanda.cli.render import score_view
 
+    if (choice is None) == (proposal is None):
+        raise typer.BadParameter("give the proposal either as issue=option,... or with --proposal FILE")
     scenario = load_scenario(scenario_path, format)
-    mapping = _proposal(choice, proposal)
+    mapping = load_proposal(proposal) if proposal is not None else parse_choice(choice or "")
     try:
         outcome = scenario.space.parse(mapping)
     except OutcomeError as exc:
@@ -126,41 +131,19 @@ def score_command(
         console.print(score_view(scenario, result))
 
 
-def _proposal(choice: str | None, path: Path | None) -> dict:
-    if (choice is None) == (path is None):
-        raise ScenarioError("give the proposal either as issue=option,... or with --proposal FILE")
-    if path is not None:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"cannot read the file ({exc})", source=str(path)) from None
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"invalid YAML: {exc}", source=str(path)) from None
-        if isinstance(data, dict) and isinstance(data.get("outcome"), dict):
-            data = data["outcome"]
-        if not isinstance(data, dict):
-            raise ScenarioError("expected a mapping of issue names to options", source=str(path))
-        return {str(k): v for k, v in data.items()}
-    pairs = [part.strip() for part in choice.split(",") if part.strip()]
-    mapping = {}
-    for part in pairs:
-        if "=" not in part:
-            raise ScenarioError(f"'{part}' is not of the form issue=option", source="proposal")
-        key, value = part.split("=", 1)
-        mapping[key.strip()] = value.strip()
-    return mapping
-
-
 @app.command("convert")
 def convert_command(
     source: Annotated[Path, typer.Argument(help="Scenario to read (any supported format).")],
     target: Annotated[Path, typer.Argument(help="A .yaml file, or a folder for GENIUS XML.")],
     format: FormatOpt = None,
     to: Annotated[Optional[str], typer.Option(help="Output format: yaml or genius.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing target.")] = False,
 ) -> None:
     """Convert a scenario between the native YAML and GENIUS XML formats."""
+    if target.resolve() == source.resolve():
+        raise typer.BadParameter("the target is the source itself", param_hint="TARGET")
     scenario = load_scenario(source, format)
-    written = save_scenario(scenario, target, to)
+    written = save_scenario(scenario, target, to, overwrite=force)
     for path in written:
         console.print(f"wrote {path}")
 
@@ -193,10 +176,10 @@ def plot_command(
     scenario = load_scenario(scenario_path, format)
     names = [n.strip() for n in parties.split(",")] if parties else list(scenario.party_names[:2])
     if len(names) != 2:
-        raise ScenarioError(f"--parties needs exactly two party names, got {len(names)}")
+        raise typer.BadParameter(f"needs exactly two party names, got {len(names)}", param_hint="--parties")
+    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise typer.BadParameter("must end in .png, .svg or .pdf", param_hint="--output")
     for name in names:
         scenario.party(name)
-    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ScenarioError("the output must end in .png, .svg or .pdf", source=str(output))
     path = plot_utility_space(scenario, (names[0], names[1]), output)
     console.print(f"wrote {path}")

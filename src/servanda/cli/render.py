@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -62,16 +62,20 @@ def solutions_table(scenario: Scenario, solutions: dict[str, Point | None], titl
     return table
 
 
-def frontier_table(analysis: Analysis, rows: int) -> Table:
-    scenario, frontier = analysis.scenario, analysis.frontier
-    table = Table(title=f"Pareto frontier (first {min(rows, len(frontier))} of {len(frontier):,} rows)",
-                  title_justify="left")
+def zone_table(analysis: Analysis, rows: int) -> Table:
+    """The first ``rows`` efficient outcomes of the zone of possible agreement."""
+    scenario, zone = analysis.scenario, analysis.zone_frontier()
+    shown = min(rows, len(zone))
+    table = Table(
+        title=f"Efficient outcomes in the zone (first {shown} of {len(zone):,})",
+        title_justify="left",
+    )
     table.add_column("outcome")
     for party in scenario.parties:
         table.add_column(party.name, justify="right")
-    for r in range(min(rows, len(frontier))):
-        pt = point(scenario, frontier, r)
-        ties = f"  (x{frontier.counts[r]:,})" if frontier.counts[r] > 1 else ""
+    for r in range(shown):
+        pt = point(scenario, zone, r)
+        ties = f"  (and {zone.counts[r] - 1:,} tied)" if zone.counts[r] > 1 else ""
         table.add_row(", ".join(f"{k}={v}" for k, v in pt.labels.items()) + ties,
                       *[f"{u:.3f}" for u in pt.utilities])
     return table
@@ -108,7 +112,7 @@ def analysis_view(analysis: Analysis, frontier_rows: int = 0) -> Group:
                                   "reservation value."))
     if frontier_rows:
         shown = analysis if analysis.agreement_possible or analysis.relaxed is None else analysis.relaxed
-        parts.append(frontier_table(shown, frontier_rows))
+        parts.append(zone_table(shown, frontier_rows))
     return Group(*parts)
 
 
@@ -149,7 +153,3 @@ def _improvements_table(scenario: Scenario, result: Score) -> Table:
         table.add_row("\n".join(changes),
                       *[f"{u:.3f} ({u - b:+.3f})" for u, b in zip(pt.utilities, base.utilities)])
     return table
-
-
-def stderr_console() -> Console:
-    return Console(stderr=True)

@@ -19,7 +19,8 @@ OptionName = str | int | float
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown fields are typos; NaN and infinity are never meaningful in a scenario.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CategoricalIssueDoc(_Strict):
@@ -27,7 +28,9 @@ class CategoricalIssueDoc(_Strict):
 
     name: str = Field(min_length=1)
     type: Literal["categorical"]
-    options: list[str] = Field(description="The options, at least one, names unique.")
+    options: list[Annotated[str, Field(min_length=1)]] = Field(
+        description="The options, at least one, names unique."
+    )
     description: str = ""
 
 
@@ -36,7 +39,9 @@ class OrdinalIssueDoc(_Strict):
 
     name: str = Field(min_length=1)
     type: Literal["ordinal"]
-    options: list[str] = Field(description="The options from lowest to highest.")
+    options: list[Annotated[str, Field(min_length=1)]] = Field(
+        description="The options from lowest to highest."
+    )
     description: str = ""
 
 
@@ -135,8 +140,8 @@ class PartyDoc(_Strict):
     )
     values: dict[str, dict[OptionName, float] | PiecewiseDoc] = Field(
         description=(
-            "Per issue, a value in [0, 1] for every option, or a piecewise-linear function "
-            "for a numeric issue."
+            "Per issue, a value in [0, 1] for every option (any finite number with "
+            "'weights_sum: free'), or a piecewise-linear function for a numeric issue."
         )
     )
     interactions: list[InteractionDoc] = Field(default_factory=list)

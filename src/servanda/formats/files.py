@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from servanda.errors import ScenarioError
+from servanda.errors import ScenarioError, UnsupportedError
 from servanda.model import Scenario
 
 FORMATS = ("yaml", "genius", "geniusweb")
@@ -57,21 +57,39 @@ def load_scenario(path: str | Path, format: str | None = None) -> Scenario:
     raise ScenarioError(f"unknown format '{kind}'; expected one of {', '.join(FORMATS)}")
 
 
-def save_scenario(scenario: Scenario, path: str | Path, format: str | None = None) -> list[Path]:
-    """Write a scenario: native YAML to a .yaml file, GENIUS XML into a folder."""
+def save_scenario(
+    scenario: Scenario,
+    path: str | Path,
+    format: str | None = None,
+    *,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write a scenario: native YAML to a .yaml/.yml file, GENIUS XML into a folder.
+
+    Without ``overwrite``, an existing file or a non-empty folder is left alone and an
+    error says so: a converted file never silently replaces a hand-written one."""
     from servanda.formats.genius import dump_genius
     from servanda.formats.native import dump_yaml
 
     path = Path(path)
-    kind = format or ("yaml" if path.suffix.lower() in (".yaml", ".yml") else "genius")
+    is_yaml_name = path.suffix.lower() in (".yaml", ".yml")
+    kind = format or ("yaml" if is_yaml_name else "genius" if not path.suffix or path.is_dir() else None)
     if kind not in ("yaml", "genius"):
-        raise ScenarioError(f"cannot write format '{kind}'; expected yaml or genius")
+        raise ScenarioError(
+            "cannot tell the output format; expected a .yaml file, a folder for GENIUS XML, "
+            "or --to yaml|genius",
+            source=str(path),
+        )
+    occupied = path.is_file() or (path.is_dir() and any(path.iterdir()))
+    if occupied and not overwrite:
+        raise ScenarioError("already exists (overwrite it with --force, or overwrite=True)", source=str(path))
     try:
         if kind == "yaml":
             path.parent.mkdir(parents=True, exist_ok=True)
             dump_yaml(scenario, path)
             return [path]
-        path.mkdir(parents=True, exist_ok=True)
-        return dump_genius(scenario, path)
+        return dump_genius(scenario, path)  # checks everything before creating the folder
+    except UnsupportedError as exc:
+        raise UnsupportedError(f"cannot write {path} as GENIUS XML: {exc}") from None
     except OSError as exc:
         raise ScenarioError(f"cannot write ({exc.strerror or exc})", source=str(path)) from None

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from lxml import etree
 
-from servanda.errors import ScenarioError, UnsupportedError
+from servanda.errors import ScenarioError, UnsupportedError, reported_at
 from servanda.model import (
     CategoricalIssue,
     IntegerIssue,
@@ -50,9 +50,6 @@ REAL_STEPS = 11
 
 #: Largest deviation from an affine function a numeric value table may have to be exported.
 AFFINE_TOLERANCE = 1e-12
-
-#: Most options a numeric range may enumerate to (options are materialised per issue).
-MAX_RANGE_OPTIONS = 1_000_000
 
 _DOMAIN_ROOT = "negotiation_template"
 _PROFILE_ROOT = "utility_space"
@@ -370,21 +367,16 @@ def _read_domain_issue(file: _XmlFile, element: etree._Element, real_steps: int)
             if option in options:
                 raise file.error(item, f"duplicate option '{option}' of issue '{name}'")
             options.append(option)
-        issue: Issue = CategoricalIssue(name, tuple(options))
+        with reported_at(file.source, _location(element)):
+            issue: Issue = CategoricalIssue(name, tuple(options))
     elif kind == "integer":
         low, high = _bounds(file, element, integer=True)
-        if high - low + 1 > MAX_RANGE_OPTIONS:
-            raise file.error(
-                element,
-                f"integer issue '{name}' spans {high - low + 1:,} values; expected at "
-                f"most {MAX_RANGE_OPTIONS:,}",
-            )
-        issue = IntegerIssue(name, low, high, step=1)
+        with reported_at(file.source, _location(element)):
+            issue = IntegerIssue(name, low, high, step=1)
     else:
         low, high = _bounds(file, element, integer=False)
-        if not math.isfinite(high - low):
-            raise file.error(element, f"real issue '{name}' spans more than a float can hold")
-        issue = RealIssue(name, low, high, steps=real_steps if high > low else 1)
+        with reported_at(file.source, _location(element)):
+            issue = RealIssue(name, low, high, steps=real_steps if high > low else 1)
     return _DomainIssue(issue, index, kind)
 
 
@@ -450,16 +442,13 @@ def _read_profile(file: _XmlFile, domain: _XmlFile, issues: Sequence[_DomainIssu
         tables[position] = _evaluations(file, element, issues[position])
         evaluated[position] = element
     weights = _weights(file, objective, issues, evaluated)
-    try:
-        preferences = Preferences(weights, tuple(tables))
-    except ScenarioError as exc:
-        raise exc.at(file.source) from None
-    return Party(
-        name=file.path.stem,
-        preferences=preferences,
-        reservation=file.optional_number(file.root, "reservation") or 0.0,
-        discount=_discount(file.optional_number(file.root, "discount_factor")),
-    )
+    with reported_at(file.source, _location(objective)):
+        return Party(
+            name=file.path.stem,
+            preferences=Preferences(weights, tuple(tables)),
+            reservation=file.optional_number(file.root, "reservation") or 0.0,
+            discount=_discount(file.optional_number(file.root, "discount_factor")),
+        )
 
 
 def _discount(value: float | None) -> float | None:

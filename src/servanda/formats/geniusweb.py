@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +41,9 @@ from typing import Any
 
 import numpy as np
 
-from servanda.errors import OutcomeError, ScenarioError
-from servanda.formats.genius import MAX_RANGE_OPTIONS
+from servanda.errors import OutcomeError, ScenarioError, reported_at
 from servanda.model import (
+    MAX_RANGE_OPTIONS,
     CategoricalIssue,
     IntegerIssue,
     Issue,
@@ -148,6 +149,10 @@ class _Document:
             ) from None
         try:
             return cls(path, json.loads(text))
+        except RecursionError:
+            raise ScenarioError(
+                "JSON nested too deeply; expected a GeniusWeb JSON profile", source=str(path)
+            ) from None
         except json.JSONDecodeError as exc:
             raise ScenarioError(
                 f"not valid JSON ({exc.msg}); expected a GeniusWeb JSON profile",
@@ -187,7 +192,7 @@ class _Document:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
-            or not math.isfinite(value)
+            or not abs(value) <= sys.float_info.max  # also rejects NaN, inf, huge integers
         ):
             raise self.error(keys, f"expected a number, got {_type_name(value)}")
         if (low is not None and value < low) or (high is not None and value > high):
@@ -231,7 +236,8 @@ def _read_issue(doc: _Document, name: str, spec: Any, keys: _Keys) -> Issue:
                 raise doc.error(
                     keys + ("values", i), f"duplicate value '{option}' of issue '{name}'"
                 )
-        return CategoricalIssue(name, tuple(options))
+        with reported_at(doc.source, _key_path(keys)):
+            return CategoricalIssue(name, tuple(options))
     if "range" in spec:
         return _range_issue(
             doc, name, doc.object(spec["range"], keys + ("range",)), keys + ("range",)
@@ -247,13 +253,15 @@ def _range_issue(doc: _Document, name: str, spec: dict[str, Any], keys: _Keys) -
         raise doc.error(keys + ("step",), f"expected a positive step, got {step:g}")
     if high < low:
         raise doc.error(keys, f"low {low:g} is above high {high:g}")
-    if (high - low) / step >= MAX_RANGE_OPTIONS:
+    count = (high - low) / step
+    if not count < MAX_RANGE_OPTIONS:
         raise doc.error(keys, f"the range has over {MAX_RANGE_OPTIONS:,} values; expected fewer")
-    if all(float(v).is_integer() for v in (low, high, step)):
-        return IntegerIssue(name, int(low), int(high), step=int(step))
-    # The range holds low + k*step up to high; a tiny slack absorbs decimal-to-float error.
-    last = math.floor((high - low) / step + 1e-9)
-    return RealIssue(name, low, low + last * step, steps=last + 1)
+    with reported_at(doc.source, _key_path(keys)):
+        if all(float(v).is_integer() for v in (low, high, step)):
+            return IntegerIssue(name, int(low), int(high), step=int(step))
+        # The range holds low + k*step up to high; a tiny slack absorbs decimal-to-float error.
+        last = math.floor(count + 1e-9)
+        return RealIssue(name, low, low + last * step, steps=last + 1)
 
 
 def _same_issue(a: Issue, b: Issue) -> bool:
@@ -290,11 +298,12 @@ def _read_party(doc: _Document, space: dict[str, Any], issues: Sequence[Issue]) 
     weights = _read_weights(doc, space, issues)
     name = space.get("name")
     name = doc.string(name, (_PROFILE, "name")) if name is not None else ""
-    return Party(
-        name=name or doc.path.stem,
-        preferences=Preferences(weights, tables),
-        reservation=_reservation(doc, space, issues, weights, tables),
-    )
+    with reported_at(doc.source, _PROFILE):
+        return Party(
+            name=name or doc.path.stem,
+            preferences=Preferences(weights, tables),
+            reservation=_reservation(doc, space, issues, weights, tables),
+        )
 
 
 def _known(

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from servanda.errors import OutcomeError, ScenarioError
+from servanda.errors import OutcomeError, ScenarioError, reported_at
 from servanda.formats.document import (
     CategoricalIssueDoc,
     ComparisonDoc,
@@ -42,7 +42,7 @@ from servanda.model import (
     Representative,
     Scenario,
 )
-from servanda.model.issues import _RangeIssue
+from servanda.model.issues import NumericIssue
 
 Path_ = tuple[str | int, ...]
 _WEIGHT_TOLERANCE = 1e-6
@@ -52,16 +52,22 @@ _WEIGHT_TOLERANCE = 1e-6
 def load_yaml(path: str | Path) -> Scenario:
     """Read a native scenario file."""
     path = Path(path)
+    return loads_yaml(read_text(path), source=str(path))
+
+
+def read_text(path: Path) -> str:
+    """The text of a UTF-8 file, or one clear error."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read the file ({exc})", source=str(path)) from None
-    return loads_yaml(text, source=str(path))
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file ({exc.strerror or exc})", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=str(path)) from None
 
 
 def loads_yaml(text: str, source: str = "<string>") -> Scenario:
     """Build a scenario from the text of a native scenario file."""
-    data, lines = _parse(text, source)
+    data, lines = parse_yaml(text, source)
     where = _Locator(lines, source)
     try:
         document = ScenarioDoc.model_validate(data)
@@ -70,30 +76,43 @@ def loads_yaml(text: str, source: str = "<string>") -> Scenario:
     return build(document, where)
 
 
-def _parse(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
+def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
+    """The data of a YAML document and the line of every key and item in it; duplicate
+    keys and aliases are rejected, every problem is one ScenarioError with its line."""
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise ScenarioError("the file is empty; expected a scenario mapping", source=source)
         lines: dict[Path_, int] = {}
-        _index_lines(root, (), lines, source)
+        _index_lines(root, (), lines, source, set())
         return loader.construct_document(root), lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise ScenarioError(
-            f"invalid YAML: {exc.problem or exc}", source=source, location=location
-        ) from None
+        problem = " ".join(str(exc.problem or exc.context or "unreadable").split())
+        raise ScenarioError(f"invalid YAML: {problem}", source=source, location=location) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"invalid YAML: {exc}", source=source) from None
+        raise ScenarioError(f"invalid YAML: {' '.join(str(exc).split())}", source=source) from None
     finally:
         loader.dispose()
 
 
-def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> None:
+def _index_lines(
+    node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str, seen: set[int]
+) -> None:
     """Record the line of every key and item, and reject duplicate keys (which PyYAML
-    would otherwise resolve silently by keeping the last)."""
+    would otherwise resolve silently by keeping the last) and aliases (which a scenario
+    never needs and which can make a small file expand without bound)."""
+    if isinstance(node, yaml.CollectionNode):
+        # An alias is the very node of its anchor, met a second time.
+        if id(node) in seen:
+            raise ScenarioError(
+                "aliases (*name) are not supported; write the value out",
+                source=source,
+                location=f"line {node.start_mark.line + 1}",
+            )
+        seen.add(id(node))
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -106,11 +125,11 @@ def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: 
                     location=f"line {key_node.start_mark.line + 1}",
                 )
             seen.add(key)
-            _index_lines(value_node, path + (key,), lines, source)
+            _index_lines(value_node, path + (key,), lines, source, seen)
             lines[path + (key,)] = key_node.start_mark.line + 1  # the key's line, not the value's
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_lines(item, path + (i,), lines, source)
+            _index_lines(item, path + (i,), lines, source, seen)
 
 
 class _Locator:
@@ -162,10 +181,8 @@ def build(document: ScenarioDoc, where: _Locator | None = None) -> Scenario:
     parties = tuple(
         _party(doc, issues, ("parties", j), where) for j, doc in enumerate(document.parties)
     )
-    try:
+    with reported_at(where.source):
         return Scenario(document.name, issues, parties, document.description)
-    except ScenarioError as exc:
-        raise exc.at(where.source) from None
 
 
 def _issue(doc: Any, path: Path_, where: _Locator) -> Issue:
@@ -174,14 +191,16 @@ def _issue(doc: Any, path: Path_, where: _Locator) -> Issue:
             raise where.error(path + ("options",), f"issue '{doc.name}' has no options; expected at least one")
         _require_unique(doc.options, f"option of issue '{doc.name}'", path + ("options",), where)
         cls = OrdinalIssue if isinstance(doc, OrdinalIssueDoc) else CategoricalIssue
-        return cls(doc.name, tuple(doc.options))
+        with reported_at(where.source, where.location(path + ("options",))):
+            return cls(doc.name, tuple(doc.options))
     if doc.min > doc.max:
         raise where.error(path + ("min",), f"issue '{doc.name}': min {doc.min} is above max {doc.max}")
     _require_unique(doc.extra, f"extra option of issue '{doc.name}'", path + ("extra",), where)
-    if isinstance(doc, IntegerIssueDoc):
-        return IntegerIssue(doc.name, doc.min, doc.max, tuple(doc.extra), step=doc.step)
-    assert isinstance(doc, RealIssueDoc)
-    return RealIssue(doc.name, doc.min, doc.max, tuple(doc.extra), steps=doc.steps)
+    with reported_at(where.source, where.location(path)):
+        if isinstance(doc, IntegerIssueDoc):
+            return IntegerIssue(doc.name, doc.min, doc.max, tuple(doc.extra), step=doc.step)
+        assert isinstance(doc, RealIssueDoc)
+        return RealIssue(doc.name, doc.min, doc.max, tuple(doc.extra), steps=doc.steps)
 
 
 def _party(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> Party:
@@ -203,23 +222,28 @@ def _party(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locato
     _check_weights(doc, weights, path + ("weights",), where)
     if doc.weights_sum == "normalize":
         weights = weights / weights.sum()
+    raw = doc.weights_sum == "free"  # GENIUS-style: option values are not confined to [0, 1]
     tables = tuple(
-        _table(doc.values[issue.name], issue, path + ("values", issue.name), where) for issue in issues
+        _table(doc.values[issue.name], issue, path + ("values", issue.name), where, raw)
+        for issue in issues
     )
     interactions = _interactions(doc, issues, path + ("interactions",), where)
     red_lines = tuple(
         _red_line(line, issues, path + ("red_lines", k), where) for k, line in enumerate(doc.red_lines)
     )
     _require_unique([r.name for r in red_lines], f"red line of party '{doc.name}'", path + ("red_lines",), where)
-    return Party(
-        name=doc.name,
-        preferences=Preferences(weights, tables, interactions),
-        reservation=doc.reservation,
-        red_lines=red_lines,
-        representatives=tuple(Representative(r.name, r.role, r.title) for r in doc.representatives),
-        description=doc.description,
-        discount=doc.discount,
-    )
+    with reported_at(where.source, where.location(path)):
+        return Party(
+            name=doc.name,
+            preferences=Preferences(weights, tables, interactions),
+            reservation=doc.reservation,
+            red_lines=red_lines,
+            representatives=tuple(
+                Representative(r.name, r.role, r.title) for r in doc.representatives
+            ),
+            description=doc.description,
+            discount=doc.discount,
+        )
 
 
 def _check_weights(doc: PartyDoc, weights: np.ndarray, path: Path_, where: _Locator) -> None:
@@ -237,7 +261,7 @@ def _check_weights(doc: PartyDoc, weights: np.ndarray, path: Path_, where: _Loca
         raise where.error(path, f"the weights of party '{doc.name}' sum to 0; cannot normalise")
 
 
-def _table(spec: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
+def _table(spec: Any, issue: Issue, path: Path_, where: _Locator, raw: bool) -> np.ndarray:
     if isinstance(spec, PiecewiseDoc):
         return _piecewise(spec, issue, path, where)
     table = np.full(issue.size, np.nan)
@@ -246,7 +270,12 @@ def _table(spec: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
             position = issue.index_of(option)
         except OutcomeError as exc:
             raise where.error(path + (option,), str(exc)) from None
-        _check_value(value, path + (option,), where)
+        if not np.isnan(table[position]):
+            raise where.error(
+                path + (option,), f"option {issue.options[position]!r} is given a value twice"
+            )
+        if not raw:
+            _check_value(value, path + (option,), where)
         table[position] = value
     missing = [str(o) for o, v in zip(issue.options, table) if np.isnan(v)]
     if missing:
@@ -256,7 +285,7 @@ def _table(spec: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
 
 
 def _piecewise(spec: PiecewiseDoc, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
-    if not isinstance(issue, _RangeIssue):
+    if not isinstance(issue, NumericIssue):
         raise where.error(path, f"issue '{issue.name}' is not numeric; give a value per option")
     xs = np.array([p[0] for p in spec.points])
     vs = np.array([p[1] for p in spec.points])
@@ -326,7 +355,7 @@ def _red_line(doc: RedLineDoc, issues: tuple[Issue, ...], path: Path_, where: _L
 def _select(selection: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
     """Boolean mask of the options a red-line condition selects."""
     if isinstance(selection, ComparisonDoc):
-        if not isinstance(issue, _RangeIssue):
+        if not isinstance(issue, NumericIssue):
             raise where.error(path, f"issue '{issue.name}' is not numeric; list its options instead")
         values = issue.numeric_values
         mask = ~np.isnan(values)

@@ -1,6 +1,14 @@
 """The negotiation model: issues, outcome space, parties, preferences, scenario."""
 
-from servanda.model.issues import CategoricalIssue, IntegerIssue, Issue, OrdinalIssue, RealIssue
+from servanda.model.issues import (
+    MAX_RANGE_OPTIONS,
+    CategoricalIssue,
+    IntegerIssue,
+    Issue,
+    NumericIssue,
+    OrdinalIssue,
+    RealIssue,
+)
 from servanda.model.parties import Party, Representative, Role
 from servanda.model.preferences import Interaction, Preferences
 from servanda.model.redlines import RedLine
@@ -13,6 +21,8 @@ __all__ = [
     "IntegerIssue",
     "Interaction",
     "Issue",
+    "MAX_RANGE_OPTIONS",
+    "NumericIssue",
     "OrdinalIssue",
     "OutcomeSpace",
     "Party",

@@ -15,9 +15,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from servanda.errors import OutcomeError
+from servanda.errors import OutcomeError, ScenarioError
 
 Option = str | int | float
+
+#: Most options one numeric range may have: the options of an issue are materialised.
+MAX_RANGE_OPTIONS = 1_000_000
+#: Integer bounds stay within this magnitude so that every option fits in int64 arithmetic.
+_INTEGER_BOUND = 2**53
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,10 @@ class Issue:
 
     name: str
     kind: ClassVar[str] = "issue"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ScenarioError("an issue needs a non-empty name")
 
     @property
     def options(self) -> tuple[Option, ...]:
@@ -66,6 +75,11 @@ class CategoricalIssue(Issue):
     choices: tuple[str, ...] = ()
     kind: ClassVar[str] = "categorical"
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if any(not isinstance(c, str) or not c.strip() for c in self.choices):
+            raise ScenarioError(f"issue '{self.name}': option names must be non-empty text")
+
     @property
     def options(self) -> tuple[Option, ...]:
         return self.choices
@@ -79,8 +93,9 @@ class OrdinalIssue(CategoricalIssue):
 
 
 @dataclass(frozen=True)
-class _RangeIssue(Issue):
-    """A numeric range plus optional extra named options (listed after the range)."""
+class NumericIssue(Issue):
+    """Base of the numeric ranges: a range plus optional extra named options (listed after
+    the range)."""
 
     low: float = 0
     high: float = 0
@@ -89,6 +104,22 @@ class _RangeIssue(Issue):
     @property
     def is_numeric(self) -> bool:
         return True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ScenarioError(f"issue '{self.name}': bounds must be finite numbers")
+        if self.low > self.high:
+            raise ScenarioError(f"issue '{self.name}': min {self.low} is above max {self.high}")
+        if any(not isinstance(e, str) or not e.strip() for e in self.extra):
+            raise ScenarioError(f"issue '{self.name}': extra option names must be non-empty text")
+
+    def _check_count(self, count: int) -> None:
+        if count > MAX_RANGE_OPTIONS:
+            raise ScenarioError(
+                f"issue '{self.name}' would have {count:,} options; expected at most "
+                f"{MAX_RANGE_OPTIONS:,} (use a larger step)"
+            )
 
     @property
     def grid(self) -> np.ndarray:
@@ -106,11 +137,23 @@ class _RangeIssue(Issue):
 
 
 @dataclass(frozen=True)
-class IntegerIssue(_RangeIssue):
+class IntegerIssue(NumericIssue):
     """Integers ``low, low+step, ..., high``."""
 
     step: int = 1
     kind: ClassVar[str] = "integer"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for value in (self.low, self.high, self.step):
+            if int(value) != value or abs(value) > _INTEGER_BOUND:
+                raise ScenarioError(
+                    f"issue '{self.name}': min, max and step must be integers of magnitude "
+                    f"at most 2**53, got {value}"
+                )
+        if self.step < 1:
+            raise ScenarioError(f"issue '{self.name}': step must be at least 1, got {self.step}")
+        self._check_count((int(self.high) - int(self.low)) // int(self.step) + 1)
 
     @property
     def grid(self) -> np.ndarray:
@@ -118,11 +161,24 @@ class IntegerIssue(_RangeIssue):
 
 
 @dataclass(frozen=True)
-class RealIssue(_RangeIssue):
+class RealIssue(NumericIssue):
     """Real numbers in ``[low, high]``, enumerated as ``steps`` evenly spaced values."""
 
     steps: int = 11
     kind: ClassVar[str] = "real"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if int(self.steps) != self.steps or self.steps < 1:
+            raise ScenarioError(f"issue '{self.name}': steps must be a whole number >= 1")
+        if (self.steps == 1) != (self.low == self.high):
+            raise ScenarioError(
+                f"issue '{self.name}': a range from {self.low} to {self.high} needs "
+                + ("steps >= 2" if self.low < self.high else "steps: 1 (min equals max)")
+            )
+        if not math.isfinite(float(self.high) - float(self.low)):
+            raise ScenarioError(f"issue '{self.name}': the range is wider than a float can hold")
+        self._check_count(int(self.steps))
 
     @property
     def grid(self) -> np.ndarray:
@@ -139,6 +195,8 @@ __all__ = [
     "CategoricalIssue",
     "OrdinalIssue",
     "IntegerIssue",
+    "NumericIssue",
     "RealIssue",
     "ISSUE_KINDS",
+    "MAX_RANGE_OPTIONS",
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from servanda.errors import ScenarioError
 from servanda.model.preferences import Preferences
 from servanda.model.redlines import RedLine
 
@@ -44,3 +46,9 @@ class Party:
     representatives: tuple[Representative, ...] = ()
     description: str = ""
     discount: float | None = None
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.reservation):
+            raise ScenarioError(f"party '{self.name}': the reservation value must be finite")
+        if self.discount is not None and not 0 < self.discount <= 1:
+            raise ScenarioError(f"party '{self.name}': the discount factor must lie in (0, 1]")

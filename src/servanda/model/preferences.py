@@ -24,6 +24,13 @@ class Interaction:
     second: int
     matrix: np.ndarray
 
+    def __post_init__(self) -> None:
+        matrix = np.array(self.matrix, dtype=float)
+        if matrix.ndim != 2 or not np.all(np.isfinite(matrix)):
+            raise ScenarioError("an interaction needs a 2-d matrix of finite numbers")
+        matrix.setflags(write=False)
+        object.__setattr__(self, "matrix", matrix)
+
     def evaluate(self, digits: np.ndarray) -> np.ndarray:
         return self.matrix[digits[:, self.first], digits[:, self.second]]
 
@@ -37,8 +44,8 @@ class Preferences:
     interactions: tuple[Interaction, ...] = ()
 
     def __post_init__(self) -> None:
-        weights = np.asarray(self.weights, dtype=float)
-        tables = tuple(np.asarray(t, dtype=float) for t in self.tables)
+        weights = np.array(self.weights, dtype=float)
+        tables = tuple(np.array(t, dtype=float) for t in self.tables)
         if weights.shape != (len(tables),):
             raise ScenarioError(f"{len(tables)} value tables but {weights.size} weights")
         if not np.all(np.isfinite(weights)) or any(not np.all(np.isfinite(t)) for t in tables):

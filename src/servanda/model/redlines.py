@@ -23,6 +23,17 @@ class RedLine:
     boxes: tuple[tuple[Condition, ...], ...]
     description: str = ""
 
+    def __post_init__(self) -> None:
+        boxes = []
+        for box in self.boxes:
+            conditions = []
+            for issue, mask in box:
+                frozen = np.array(mask, dtype=bool)
+                frozen.setflags(write=False)
+                conditions.append((int(issue), frozen))
+            boxes.append(tuple(conditions))
+        object.__setattr__(self, "boxes", tuple(boxes))
+
     def violated(self, digits: np.ndarray) -> np.ndarray:
         """Boolean per outcome in ``digits``: True where the outcome breaks this red line."""
         digits = np.asarray(digits)
