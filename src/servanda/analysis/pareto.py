@@ -91,7 +91,7 @@ def _not_dominated_nd(points: list[np.ndarray], margins: np.ndarray) -> np.ndarr
 
 
 def _sweep(points: list[np.ndarray], margins: np.ndarray) -> np.ndarray:
-    """:func:`_not_dominated` for distinct points ordered so that dominators come first.
+    """:func:`undominated` for distinct points ordered so that dominators come first.
 
     Of a batch of the first points still alive, those no other batch point dominates lead:
     every later point a leader beats with the margin is discarded, and the batch points no

@@ -20,6 +20,7 @@ from servanda.analysis.frontier import (
 from servanda.analysis.solutions import SOLUTIONS
 from servanda.errors import SpaceTooLargeError, UnsupportedError
 from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
+from servanda.model.space import count_text
 
 
 @dataclass(frozen=True)
@@ -88,15 +89,40 @@ def analyze(
     chunk_size: int = 1 << 18,
     progress: Progress | None = None,
 ) -> Analysis:
-    """Analyse a scenario.
+    """Analyse a scenario: frontier, zone of possible agreement, bargaining solutions.
 
     The frontier comes from the issue-by-issue algorithm whenever it applies (linear-additive
     preferences, red lines on single issues), which never enumerates the space; otherwise
-    from streaming the space in chunks. Counts that need every outcome (the size of the
-    zone, the outcomes acceptable to each party) are taken by one streaming pass when the
-    space has at most ``limit`` outcomes (default :data:`DEFAULT_ENUMERATION_LIMIT`) and
-    ``count`` is set, and left unknown (None) otherwise. ``method`` forces one of the two
-    frontier algorithms.
+    from streaming the space in chunks.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    method : {"auto", "enumeration", "issue-by-issue"}, default "auto"
+        Force one frontier algorithm; "auto" takes issue by issue where it applies.
+    count : bool, default True
+        Also count what needs every outcome (the size of the zone, the outcomes acceptable
+        to each party), by one streaming pass; only when the space has at most ``limit``
+        outcomes. Otherwise those counts are None.
+    limit : int, optional
+        Largest number of outcomes to enumerate (default :data:`DEFAULT_ENUMERATION_LIMIT`).
+    chunk_size : int, default 2**18
+        Outcomes per chunk when streaming; bounds the memory of a pass.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each chunk of a streaming pass.
+
+    Returns
+    -------
+    Analysis
+        With ``relaxed`` set (the analysis without red lines) when no agreement is possible
+        under the red lines.
+
+    Raises
+    ------
+    SpaceTooLargeError
+        When the space must be enumerated and has more than ``limit`` outcomes.
+    UnsupportedError
+        When "issue-by-issue" is forced on preferences it does not apply to.
     """
     limit = DEFAULT_ENUMERATION_LIMIT if limit is None else limit
     enumerable = scenario.space.size <= limit
@@ -109,11 +135,15 @@ def analyze(
             "terms) and red lines on single issues"
         )
     if method == "enumeration" and not enumerable:
+        advice = (
+            "use the issue-by-issue method, which does not enumerate"
+            if additive
+            else "the exact frontier without enumeration needs linear-additive preferences "
+            "(no interaction terms) and red lines on single issues"
+        )
         raise SpaceTooLargeError(
-            f"scenario '{scenario.name}' has {scenario.space.size:.3e} outcomes, more than the "
-            f"enumeration limit of {limit:,}, and the exact frontier without enumeration needs "
-            "linear-additive preferences (no interaction terms) and red lines on single "
-            "issues"
+            f"scenario '{scenario.name}' has {count_text(scenario.space.size)} outcomes, more "
+            f"than the enumeration limit of {limit:,}; {advice}"
         )
     scan_options = {"limit": limit, "chunk_size": chunk_size, "progress": progress}
     if method == "issue-by-issue":

@@ -19,6 +19,7 @@ from servanda.analysis.report import Point, point, point_dict
 from servanda.analysis.utilities import all_red_lines, red_line_matrix, utilities
 from servanda.errors import SpaceTooLargeError
 from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
+from servanda.model.space import count_text
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,28 @@ def score(
     chunk_size: int = 1 << 18,
     progress: Progress | None = None,
 ) -> Score:
-    """Score ``outcome`` (option indices) in ``scenario``."""
+    """Score a proposal.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    outcome : sequence of int
+        The proposal as option indices (``scenario.space.parse`` turns names into them).
+    top : int, default 5
+        How many efficient improvements to return, largest joint gain first.
+    limit : int, optional
+        Largest number of outcomes to enumerate (default :data:`DEFAULT_ENUMERATION_LIMIT`);
+        above it, and for linear-additive preferences, the efficient improvements come from
+        the issue-by-issue frontier and their total number is not counted.
+    chunk_size : int, default 2**18
+        Outcomes per chunk when streaming.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each chunk.
+
+    Returns
+    -------
+    Score
+    """
     space = scenario.space
     outcome = tuple(int(d) for d in outcome)
     index = space.index_of(outcome)
@@ -76,7 +98,7 @@ def score(
         count, better = None, frontier.take(np.flatnonzero(dominates(frontier.utilities, own)))
     else:
         raise SpaceTooLargeError(
-            f"cannot look for improvements in {space.size:.3e} outcomes: too many to "
+            f"cannot look for improvements in {count_text(space.size)} outcomes: too many to "
             "enumerate, and preferences are not linear-additive (or red lines span several "
             "issues)"
         )

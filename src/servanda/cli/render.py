@@ -9,6 +9,7 @@ from rich.text import Text
 from servanda.analysis import Analysis, Score
 from servanda.analysis.report import Point, point
 from servanda.model import Scenario
+from servanda.model.space import count_text
 
 _SOLUTION_TITLES = {
     "nash": "Nash",
@@ -23,9 +24,7 @@ def _num(value: float | None) -> str:
 
 
 def _count(value: int | None) -> str:
-    if value is None:
-        return "not counted"
-    return f"{value:,}" if value < 10**15 else f"{value:.3e}"
+    return "not counted" if value is None else count_text(value)
 
 
 def parties_table(analysis: Analysis) -> Table:

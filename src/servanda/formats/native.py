@@ -152,7 +152,10 @@ class _Locator:
         return f"line {line} ({dotted})" if line and dotted else f"line {line}" if line else dotted
 
     def validation_error(self, exc: ValidationError) -> ScenarioError:
-        first = exc.errors()[0]
+        # One message: the deepest error, which for a union (a value table or a piecewise
+        # function, say) is the branch that matched furthest.
+        errors = exc.errors()
+        first = max(errors, key=lambda error: len(error["loc"]))
         # Drop pydantic's union-member tags (e.g. 'categorical', 'list[...]') from the path.
         path = tuple(p for p in first["loc"] if isinstance(p, int) or not _is_tag(p))
         message = first["msg"]

@@ -24,6 +24,11 @@ DEFAULT_ENUMERATION_LIMIT = 50_000_000
 _INT64_LIMIT = 2**63 - 1
 
 
+def count_text(count: int) -> str:
+    """A count for people: digits with separators, or scientific notation when huge."""
+    return f"{count:,}" if count < 10**15 else f"{count:.3e}"
+
+
 @dataclass(frozen=True)
 class OutcomeSpace:
     """All outcomes of a tuple of issues."""
@@ -148,7 +153,7 @@ class OutcomeSpace:
         limit = DEFAULT_ENUMERATION_LIMIT if limit is None else limit
         if self.size > limit:
             raise SpaceTooLargeError(
-                f"the outcome space has {self.size:.3e} outcomes, more than the enumeration "
+                f"the outcome space has {count_text(self.size)} outcomes, more than the enumeration "
                 f"limit of {limit:,}; raise the limit only if you have the time and memory, "
                 "or use an algorithm that does not enumerate (linear-additive preferences)"
             )
@@ -156,5 +161,5 @@ class OutcomeSpace:
     def _require_int64(self) -> None:
         if self.size > _INT64_LIMIT:
             raise SpaceTooLargeError(
-                f"the outcome space has {self.size:.3e} outcomes; array indices stop at 2**63"
+                f"the outcome space has {count_text(self.size)} outcomes; array indices stop at 2**63"
             )
