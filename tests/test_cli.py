@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from conftest import EXAMPLES, random_scenario
+from servanda.analysis import utilities
 from servanda.cli import main
+from servanda.formats import load_yaml
 from servanda.formats import dump_yaml
 
 
@@ -95,7 +98,9 @@ def test_schema_convert_and_plot(tmp_path, capsys):
     target = tmp_path / "copy.yaml"
     with pytest.raises(SystemExit):
         main(["convert", str(EXAMPLES / "moscow-2025.yaml"), str(target)])
-    assert target.exists()
+    original, copy = load_yaml(EXAMPLES / "moscow-2025.yaml"), load_yaml(target)
+    digits = original.space.all()
+    np.testing.assert_array_equal(utilities(original, digits), utilities(copy, digits))
     image = tmp_path / "space.png"
     with pytest.raises(SystemExit) as done:
         main(["plot", str(target), "--parties", "Russia,Ukraine", "-o", str(image)])

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 import servanda
 from servanda.analysis import red_line_breaches
 from servanda.cli import main
-from servanda.formats import dump_yaml, loads_yaml
+from servanda.formats import ScenarioDoc, dump_yaml, loads_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -43,10 +44,12 @@ def test_the_examples_are_there():
 
 # -- loading and round trip --------------------------------------------------------------
 @pytest.mark.parametrize("name", NAMES)
-def test_example_loads(name):
+def test_example_loads_and_matches_the_schema(name):
     scenario = load(name)
     assert scenario.issues and scenario.parties
-    assert scenario.space.size > 0
+    # The file itself is a valid document of the published schema's models.
+    text = (ROOT / "examples" / name).read_text(encoding="utf-8")
+    ScenarioDoc.model_validate(yaml.safe_load(text))
 
 
 @pytest.mark.parametrize("name", NAMES)

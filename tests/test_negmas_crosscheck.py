@@ -206,7 +206,9 @@ def check_against_negmas(scenario: Scenario) -> None:
 def test_genius_domain_against_negmas(folder: Path):
     scenario = load_genius_folder(folder)
     if scenario.space.size > MAX_OUTCOMES:
-        pytest.skip(f"{scenario.space.size:,} outcomes > {MAX_OUTCOMES:,}")
+        # NegMAS needs about two minutes and 2.4 GB here (AgentHp2, 5.7 million outcomes);
+        # benchmarks/bench_analysis.py compares the two on it instead.
+        pytest.skip(f"{scenario.space.size:,} outcomes > {MAX_OUTCOMES:,}: see the benchmark")
     assert not any(party.red_lines for party in scenario.parties)
     check_against_negmas(scenario)
 

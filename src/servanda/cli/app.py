@@ -65,7 +65,7 @@ def _progress(enabled: bool) -> Iterator:
         yield None
         return
     with Progress(
-        TextColumn("enumerating outcomes"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+        TextColumn("going through the outcomes"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
         console=Console(stderr=True), transient=True,
     ) as bar:
         task = bar.add_task("enumerate", total=None)

@@ -165,6 +165,8 @@ class _Locator:
             message = f"missing field '{path[-1]}'"
         elif first["type"] == "union_tag_invalid":
             message = "unknown issue type; expected one of categorical, ordinal, integer, real"
+        elif isinstance(first.get("input"), bool):
+            message += " (YAML reads yes/no/on/off as true/false: put the name in quotes)"
         return self.error(path, message)
 
 
