@@ -5,8 +5,11 @@ point (the parties' reservation values) and returns the position of the chosen c
 or None when no candidate gives every party at least its reservation value.
 
 Tie-breaking, the same everywhere: among candidates with the same value of the criterion,
-prefer the larger sum of utilities, then the earlier candidate (callers pass candidates in
-outcome-index order, so the outcome with the lowest index wins).
+prefer the larger sum of utilities, then the earliest candidate that no other tied
+candidate dominates (callers pass candidates in outcome-index order, so the outcome with
+the lowest index wins). The dominance step matters in floating point: rounding can give an
+outcome and one that dominates it the same product or sum, and the solution must be
+Pareto-efficient.
 
 - Nash (1950): maximise the product of gains over the disagreement point.
 - Kalai & Smorodinsky (1975), discrete form: maximise the smallest gain relative to each
@@ -20,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+from servanda.analysis.pareto import pareto_mask
 
 
 def nash_point(utilities: np.ndarray, reservations: np.ndarray) -> int | None:
@@ -62,7 +67,7 @@ def _best(
     criterion: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> int | None:
     """Position of the feasible candidate maximising ``criterion(gains, best_gains)``,
-    ties broken by the larger sum of utilities, then the earlier position."""
+    ties broken as the module says."""
     utilities = np.asarray(utilities, dtype=float).reshape(-1, len(reservations))
     gains = utilities - np.asarray(reservations, dtype=float)[None, :]
     feasible = np.all(gains >= 0, axis=1)
@@ -70,6 +75,9 @@ def _best(
         return None
     gains, welfare = gains[feasible], utilities[feasible].sum(axis=1)
     score = criterion(gains, gains.max(axis=0))
-    # lexsort: the last key is the primary one; all ascending, hence the minus signs.
-    order = np.lexsort((np.arange(len(score)), -welfare, -score))
-    return int(np.flatnonzero(feasible)[order[0]])
+    tied = np.flatnonzero(score == score.max())
+    tied = tied[welfare[tied] == welfare[tied].max()]
+    # Every criterion is nondecreasing in each gain, and so is rounding, so whatever
+    # dominates a tied candidate is tied as well: the undominated tied ones are efficient.
+    tied = tied[pareto_mask(gains[tied])]
+    return int(np.flatnonzero(feasible)[tied[0]])
