@@ -7,8 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from servanda.model import CategoricalIssue, Party, Preferences, RedLine, Scenario
+
+# CI runs the property tests with fixed seeds, so that a submission's result does not depend
+# on luck; everywhere else hypothesis draws new examples on every run and keeps failures.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
