@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from servanda.analysis.pareto import undominated
+from servanda.analysis.pareto import run_starts, undominated
 from servanda.errors import ScenarioError
 
 __all__ = ["AdditiveFrontier", "additive_pareto_frontier"]
@@ -196,11 +196,7 @@ def additive_pareto_frontier(
         c = [column[keep] for column in c]
         parent, group = np.divmod(keep, n_groups)
         del keep
-        new_row = np.empty(c[0].size, dtype=bool)
-        new_row[:1] = True
-        new_row[1:] = c[0][1:] != c[0][:-1]
-        for column in c[1:]:
-            new_row[1:] |= column[1:] != column[:-1]
+        new_row = run_starts(c)
         starts = np.flatnonzero(new_row)
         row_start = np.append(starts, c[0].size).astype(np.int64)
         row_of_pair = np.cumsum(new_row) - 1
@@ -318,12 +314,7 @@ def _option_groups(
     order = np.lexsort([options] + points[::-1])
     options = options[order]
     points = [column[order] for column in points]
-    new_group = np.empty(options.size, dtype=bool)
-    new_group[:1] = True
-    new_group[1:] = points[0][1:] != points[0][:-1]
-    for column in points[1:]:
-        new_group[1:] |= column[1:] != column[:-1]
-    starts = np.flatnonzero(new_group)
+    starts = np.flatnonzero(run_starts(points))
     group_start = np.append(starts, options.size).astype(np.int64)
     return [column[starts] for column in points], group_start, options.astype(np.int64)
 

@@ -33,6 +33,17 @@ def dominates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.all(a >= b, axis=-1) & np.any(a > b, axis=-1)
 
 
+def run_starts(columns: list[np.ndarray]) -> np.ndarray:
+    """For points sorted so that equal points are adjacent (``columns[p]`` holds coordinate
+    ``p``): True where a point differs from the one before, i.e. starts a run of equals."""
+    new = np.empty(columns[0].size, dtype=bool)
+    new[:1] = True
+    new[1:] = columns[0][1:] != columns[0][:-1]
+    for column in columns[1:]:
+        new[1:] |= column[1:] != column[:-1]
+    return new
+
+
 def undominated(points: list[np.ndarray], margins: np.ndarray | None = None) -> np.ndarray:
     """Mask of the points not dominated with a margin; ``points[p]`` holds coordinate ``p``.
 
@@ -78,11 +89,7 @@ def _not_dominated_nd(points: list[np.ndarray], margins: np.ndarray) -> np.ndarr
     order = np.lexsort([-column for column in reversed(points)] + [-total])
     del total
     ordered = [column[order] for column in points]
-    new = np.empty(order.size, dtype=bool)
-    new[:1] = True
-    new[1:] = ordered[0][1:] != ordered[0][:-1]
-    for column in ordered[1:]:
-        new[1:] |= column[1:] != column[:-1]
+    new = run_starts(ordered)
     distinct = np.flatnonzero(new)
     kept = _sweep([column[distinct] for column in ordered], margins)
     mask = np.empty(order.size, dtype=bool)
