@@ -1,0 +1,1 @@
+"""The negotiation engine: protocols, strategies, sessions and their traces."""

@@ -1,0 +1,54 @@
+"""Every outcome's utility for every party, computed once, so that negotiating never
+evaluates a utility one outcome at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from servanda.analysis.utilities import red_line_breaches, utilities
+from servanda.model import Scenario
+
+#: Largest space a negotiation enumerates (its tables hold a few numbers per outcome).
+NEGOTIATION_LIMIT = 10_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class OutcomeTable:
+    """Utilities ``(outcomes, parties)`` of a whole (enumerable) space, each party's red-line
+    breaches, and each party's outcomes ranked from best to worst.
+
+    Outcomes are referred to by their index in the space everywhere in the engine.
+    """
+
+    scenario: Scenario
+    utilities: np.ndarray  # (outcomes, parties)
+    breaks: np.ndarray  # (outcomes, parties): breaks one of that party's own red lines
+
+    @classmethod
+    def of(cls, scenario: Scenario, limit: int = NEGOTIATION_LIMIT) -> OutcomeTable:
+        digits = scenario.space.all(limit)
+        u, b = utilities(scenario, digits), red_line_breaches(scenario, digits)
+        u.setflags(write=False)
+        b.setflags(write=False)
+        return cls(scenario, u, b)
+
+    @property
+    def size(self) -> int:
+        return self.utilities.shape[0]
+
+    @cached_property
+    def ranking(self) -> np.ndarray:
+        """``(parties, outcomes)``: outcome indices from the party's best to its worst
+        (ties by lower index)."""
+        ranks = np.stack(
+            [np.lexsort((np.arange(self.size), -self.utilities[:, p])) for p in range(self.parties)]
+        )
+        ranks.setflags(write=False)
+        return ranks
+
+    @property
+    def parties(self) -> int:
+        return self.utilities.shape[1]
