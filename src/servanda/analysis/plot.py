@@ -5,6 +5,7 @@ bargaining solutions and the reservation values, as in GENIUS's bid chart."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,13 +33,25 @@ def plot_utility_space(
 ) -> Path:
     """Draw the utility space of two parties (their own red lines and reservation values)
     and save it; the format follows the suffix (.png, .svg, .pdf)."""
+    fig, _ = utility_space_figure(scenario, parties, max_points=max_points, seed=seed)
+    path = Path(path)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    return path
+
+
+def utility_space_figure(
+    scenario: Scenario,
+    parties: tuple[str, str],
+    *,
+    max_points: int = 200_000,
+    seed: int = 0,
+) -> tuple[Any, Any]:
+    """The figure of :func:`plot_utility_space` and its axes, for drawing more on top."""
     try:
         # A bare Figure, not pyplot: no global backend switch, nothing left open.
         from matplotlib.figure import Figure
     except ImportError:
-        raise UnsupportedError(
-            "plotting needs matplotlib: pip install 'servanda[plot]'"
-        ) from None
+        raise UnsupportedError("plotting needs matplotlib: pip install 'servanda[plot]'") from None
     pair = scenario.select(parties)
     space = pair.space
     digits = space.all() if space.size <= max_points else space.sample(max_points, seed)
@@ -69,6 +82,4 @@ def plot_utility_space(
     ax.set_title(f"{scenario.name}: {parties[0]} vs {parties[1]}")
     ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     ax.grid(alpha=0.3)
-    path = Path(path)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    return path
+    return fig, ax
