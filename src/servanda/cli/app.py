@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from contextlib import contextmanager
@@ -183,3 +184,81 @@ def plot_command(
         scenario.party(name)
     path = plot_utility_space(scenario, (names[0], names[1]), output)
     console.print(f"wrote {path}")
+
+
+class ProtocolName(StrEnum):
+    ALTERNATING = "alternating"
+    MEDIATION = "mediation"
+
+
+@app.command("negotiate")
+def negotiate_command(
+    scenario_path: ScenarioArg,
+    strategies: Annotated[
+        str,
+        typer.Option(help="One strategy per party, comma-separated, e.g. boulware,conceder(e=3)."),
+    ],
+    protocol: Annotated[ProtocolName, typer.Option(help="Negotiation protocol.")] = ProtocolName.ALTERNATING,
+    rounds: Annotated[int, typer.Option(min=1, help="Deadline in rounds.")] = 100,
+    seconds: Annotated[Optional[float], typer.Option(min=0.001, help="Deadline in seconds.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+    plot: Annotated[Optional[Path], typer.Option(help="Draw the trace: .png, .svg or .pdf.")] = None,
+    parties: Annotated[
+        Optional[str], typer.Option(help="The two parties to plot (default: the first two).")
+    ] = None,
+    show: Annotated[int, typer.Option(min=1, help="Offers listed at the start and the end.")] = 10,
+    as_json: JsonOpt = False,
+    format: FormatOpt = None,
+) -> None:
+    """Simulate one negotiation: the offers, how it ended, and its metrics."""
+    from servanda.cli.render import trace_view
+    from servanda.negotiation.metrics import session_metrics
+    from servanda.negotiation.plot import plot_trace
+    from servanda.negotiation.protocols.alternating import AlternatingOffers
+    from servanda.negotiation.protocols.mediation import SingleText
+    from servanda.negotiation.strategies import make_strategy
+    from servanda.negotiation.table import OutcomeTable
+
+    scenario = load_scenario(scenario_path, format)
+    specs = _split_specs(strategies)
+    if len(specs) != len(scenario.parties):
+        raise typer.BadParameter(
+            f"{len(scenario.parties)} parties ({', '.join(scenario.party_names)}) need "
+            f"{len(scenario.parties)} strategies, got {len(specs)}",
+            param_hint="--strategies",
+        )
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise typer.BadParameter("must end in .png, .svg or .pdf", param_hint="--plot")
+    try:
+        players = [make_strategy(spec) for spec in specs]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--strategies") from None
+    kind = AlternatingOffers if protocol is ProtocolName.ALTERNATING else SingleText
+    table = OutcomeTable.of(scenario)
+    trace = kind(rounds=rounds, seconds=seconds).run(table, players, seed=seed)
+    metrics = session_metrics(trace, analyze(scenario))
+    if as_json:
+        print(json.dumps({"trace": dataclasses.asdict(trace), "metrics": dataclasses.asdict(metrics)}, indent=2))
+    else:
+        console.print(trace_view(trace, table, metrics, show))
+    if plot is not None:
+        names = [n.strip() for n in parties.split(",")] if parties else list(scenario.party_names[:2])
+        if len(names) != 2:
+            raise typer.BadParameter(f"needs exactly two party names, got {len(names)}", param_hint="--parties")
+        for name in names:
+            scenario.party(name)
+        console.print(f"wrote {plot_trace(trace, table, (names[0], names[1]), plot)}")
+
+
+def _split_specs(text: str) -> list[str]:
+    """Strategy specs separated by commas outside parentheses: ``boulware(e=0.1),linear``."""
+    specs, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            specs.append(current.strip())
+            current = ""
+        else:
+            current += char
+    specs.append(current.strip())
+    return [spec for spec in specs if spec]

@@ -10,6 +10,9 @@ from servanda.analysis import Analysis, Score
 from servanda.analysis.report import Point, point
 from servanda.model import Scenario
 from servanda.model.space import count_text
+from servanda.negotiation.metrics import SessionMetrics
+from servanda.negotiation.table import OutcomeTable
+from servanda.negotiation.trace import Action, Trace
 
 _SOLUTION_TITLES = {
     "nash": "Nash",
@@ -152,3 +155,47 @@ def _improvements_table(scenario: Scenario, result: Score) -> Table:
         table.add_row("\n".join(changes),
                       *[f"{u:.3f} ({u - b:+.3f})" for u, b in zip(pt.utilities, base.utilities)])
     return table
+
+
+def trace_view(trace: Trace, table: OutcomeTable, metrics: SessionMetrics, shown: int) -> Group:
+    """The offers of a session (the first and last ``shown`` of them), how it ended, its metrics."""
+    scenario = table.scenario
+    offers = [e for e in trace.events if e.action is Action.OFFER]
+    listed = offers if len(offers) <= 2 * shown else offers[:shown] + [None] + offers[-shown:]
+    events = Table(title=f"Offers ({len(offers):,})", title_justify="left")
+    for column in ("round", "by"):
+        events.add_column(column)
+    for party in scenario.parties:
+        events.add_column(party.name, justify="right")
+    for event in listed:
+        if event is None:
+            events.add_row("...", "", *[""] * len(scenario.parties))
+            continue
+        who = trace.parties[event.party] if event.party >= 0 else "mediator"
+        events.add_row(str(event.round), who, *[f"{u:.3f}" for u in table.utilities[event.outcome]])
+    result = Table(title="Result", title_justify="left")
+    result.add_column("party")
+    result.add_column("strategy")
+    result.add_column("utility", justify="right")
+    result.add_column("advantage", justify="right")
+    for name, strategy, u, a in zip(trace.parties, trace.strategies, metrics.utilities, metrics.advantages):
+        result.add_row(name, strategy, f"{u:.3f}", Text(f"{a:+.3f}", style="green" if a >= 0 else "red"))
+    ending = Text(f"{trace.ending}: {trace.explanation} after {trace.rounds} rounds "
+                  f"({trace.protocol}).", style="bold green" if trace.agreed else "bold red")
+    parts: list = [events, ending]
+    if trace.agreement is not None:
+        labels = scenario.space.describe(scenario.space.outcome_at(trace.agreement))
+        parts.append(Text("Agreement: " + ", ".join(f"{k}={v}" for k, v in labels.items())))
+    parts.append(result)
+    distances = [
+        f"{label} {value:.3f}"
+        for label, value in (
+            ("Pareto frontier", metrics.pareto_distance),
+            ("Nash point", metrics.nash_distance),
+            ("Kalai point", metrics.kalai_distance),
+        )
+        if value is not None
+    ]
+    parts.append(Text(f"Social welfare {metrics.welfare:.3f}"
+                      + ("; distance to " + ", ".join(distances) if distances else "")))
+    return Group(*parts)

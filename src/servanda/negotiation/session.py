@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from servanda.model import Scenario
-from servanda.negotiation.protocols.alternating import AlternatingOffers
+from servanda.negotiation.protocols import AlternatingOffers, NegotiationProtocol
 from servanda.negotiation.strategy import Strategy
 from servanda.negotiation.table import OutcomeTable
 from servanda.negotiation.trace import Trace
@@ -14,7 +14,7 @@ from servanda.negotiation.trace import Trace
 def negotiate(
     scenario: Scenario,
     strategies: Sequence[Strategy],
-    protocol: AlternatingOffers | None = None,
+    protocol: NegotiationProtocol | None = None,
     *,
     seed: int = 0,
     table: OutcomeTable | None = None,

@@ -26,6 +26,7 @@ class Context:
     utilities: np.ndarray  # (outcomes,) this party's utility of every outcome
     forbidden: np.ndarray  # (outcomes,) True where an outcome breaks one of its red lines
     ranking: np.ndarray  # outcome indices from its best to its worst, its red lines excluded
+    ranked_utilities: np.ndarray  # its utilities in the order of ranking (descending)
     reservation: float  # its utility of no agreement, now (outside pressure may change it)
     round: int
     time: float  # relative time in [0, 1]: the larger of rounds used and seconds used
@@ -50,8 +51,8 @@ class Context:
         """The outcome, among those breaking none of its red lines, whose utility is the
         lowest that still reaches ``target`` (its best outcome when none reaches it).
         Needs at least one such outcome (``best`` is finite)."""
-        ranked = self.utilities[self.ranking]  # descending
-        reaching = int(np.searchsorted(-ranked, -target, side="right"))
+        ascending = self.ranked_utilities[::-1]  # a view: no copy per call
+        reaching = len(ascending) - int(np.searchsorted(ascending, target, side="left"))
         return int(self.ranking[max(reaching - 1, 0)])
 
     def last_offer(self, by_others: bool = True) -> Event | None:

@@ -22,7 +22,8 @@ class Ending(StrEnum):
 @dataclass(frozen=True)
 class Event:
     """One act: ``party`` did ``action`` (on ``outcome``, an index of the space) in round
-    ``round`` (from 0), at relative time ``time`` in [0, 1]."""
+    ``round`` (from 0), at relative time ``time`` in [0, 1]. ``party`` is a position in
+    the scenario's parties, or -1 for a mediator's text (single-text mediation)."""
 
     round: int
     time: float

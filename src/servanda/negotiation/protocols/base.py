@@ -1,0 +1,166 @@
+"""What every protocol shares: the deadline, and the running state of one session (the
+parties' views, their random generators, the record, the red-line rule, the ending)."""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from servanda.negotiation.strategy import Context, Strategy
+from servanda.negotiation.table import OutcomeTable
+from servanda.negotiation.trace import Action, Ending, Event, Trace
+
+#: ``reservation(party, round) -> float``: a party's reservation value in a given round.
+ReservationSchedule = Callable[[int, int], float]
+
+
+class NegotiationProtocol(Protocol):
+    """What every protocol offers: a name and ``run``, one session from a table."""
+
+    name: str
+
+    def run(
+        self,
+        table: OutcomeTable,
+        strategies: Sequence[Strategy],
+        *,
+        seed: int = 0,
+        reservation: ReservationSchedule | None = None,
+    ) -> Trace: ...
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """``rounds`` rounds and/or ``seconds`` seconds, whichever comes first."""
+
+    rounds: int | None = 100
+    seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.rounds is None and self.seconds is None:
+            raise ValueError("a negotiation needs a deadline: rounds, seconds or both")
+        if self.rounds is not None and self.rounds < 1:
+            raise ValueError("rounds must be at least 1")
+        if self.seconds is not None and self.seconds <= 0:
+            raise ValueError("seconds must be positive")
+
+    def time(self, round_: int, started: float) -> float:
+        """Relative time in [0, 1]: the larger share of rounds or seconds used."""
+        shares = []
+        if self.rounds is not None:
+            shares.append(round_ / self.rounds)
+        if self.seconds is not None:
+            shares.append((clock.perf_counter() - started) / self.seconds)
+        return min(1.0, max(shares))
+
+    def expired(self, round_: int, started: float) -> bool:
+        """True once round ``round_`` (from 0) may no longer begin."""
+        if self.rounds is not None and round_ >= self.rounds:
+            return True
+        return self.seconds is not None and clock.perf_counter() - started >= self.seconds
+
+
+class Session:
+    """The running state of one session under some protocol.
+
+    Seeds one generator per party from ``seed`` (the same for every protocol), ranks each
+    party's outcomes once, keeps the public record, and enforces that red lines bind."""
+
+    def __init__(
+        self,
+        protocol: str,
+        deadline: Deadline,
+        table: OutcomeTable,
+        strategies: Sequence[Strategy],
+        seed: int,
+        reservation: ReservationSchedule | None,
+    ):
+        scenario = table.scenario
+        n = len(strategies)
+        if n != len(scenario.parties) or n < 2:
+            raise ValueError(f"{len(scenario.parties)} parties but {n} strategies")
+        self.protocol, self.deadline, self.table, self.strategies = protocol, deadline, table, strategies
+        self.names = scenario.party_names
+        self.schedule = reservation or (lambda party, _round: scenario.parties[party].reservation)
+        self.rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
+        self.rankings = [table.ranking[p][~table.breaks[table.ranking[p], p]] for p in range(n)]
+        self.ranked = [table.utilities[r, p] for p, r in enumerate(self.rankings)]
+        self.history: list[Event] = []
+        self.started = clock.perf_counter()
+
+    @property
+    def parties(self) -> int:
+        return len(self.strategies)
+
+    def time(self, round_: int) -> float:
+        return self.deadline.time(round_, self.started)
+
+    def expired(self, round_: int) -> bool:
+        return self.deadline.expired(round_, self.started)
+
+    def context(self, party: int, round_: int, record: Sequence[Event] | None = None) -> Context:
+        """What ``party`` sees in round ``round_`` (the live record unless given one)."""
+        return Context(
+            party=party,
+            utilities=self.table.utilities[:, party],
+            forbidden=self.table.breaks[:, party],
+            ranking=self.rankings[party],
+            ranked_utilities=self.ranked[party],
+            reservation=self.schedule(party, round_),
+            round=round_,
+            time=self.time(round_),
+            history=self.history if record is None else record,
+            rng=self.rngs[party],
+            discount=self.table.scenario.parties[party].discount,
+        )
+
+    def propose(self, party: int, round_: int, record: Sequence[Event] | None = None) -> int | None:
+        """Ask ``party`` for an offer and record it (or its walking away, as END)."""
+        ctx = self.context(party, round_, record)
+        proposal = self.strategies[party].propose(ctx)
+        if proposal is None:
+            self.history.append(Event(round_, ctx.time, party, Action.END))
+            return None
+        if not 0 <= int(proposal) < self.table.size:
+            raise ValueError(
+                f"strategy {self.strategies[party].name} of {self.names[party]} proposed outcome "
+                f"{proposal}, outside the space of {self.table.size} outcomes"
+            )
+        self.history.append(Event(round_, ctx.time, party, Action.OFFER, int(proposal)))
+        return int(proposal)
+
+    def respond(self, party: int, round_: int, offer: int) -> Action:
+        """Ask ``party`` about ``offer`` and record the answer; red lines bind, so an
+        ACCEPT of an outcome breaking one of its own red lines counts as a REJECT."""
+        ctx = self.context(party, round_)
+        action = self.strategies[party].respond(ctx, offer)
+        if action is Action.ACCEPT and self.table.breaks[offer, party]:
+            action = Action.REJECT
+        self.history.append(Event(round_, ctx.time, party, action, offer))
+        return action
+
+    def finish(self, ending: Ending, agreement: int | None, rounds: int, why: str) -> Trace:
+        """The trace; without agreement every party gets its reservation value."""
+        if agreement is not None:
+            result = tuple(float(u) for u in self.table.utilities[agreement])
+        else:
+            result = tuple(self.schedule(p, max(rounds - 1, 0)) for p in range(self.parties))
+        return Trace(
+            scenario=self.table.scenario.name,
+            parties=self.names,
+            strategies=tuple(s.name for s in self.strategies),
+            protocol=self.protocol,
+            events=tuple(self.history),
+            ending=ending,
+            agreement=agreement,
+            rounds=rounds,
+            utilities=result,
+            explanation=why,
+        )
+
+    def walked_away(self, party: int, rounds: int) -> Trace:
+        return self.finish(Ending.WALK_AWAY, None, rounds, f"{self.names[party]} walked away")
