@@ -45,7 +45,7 @@ class Context:
     def acceptable(self, outcome: int) -> bool:
         """True when the outcome breaks none of its red lines and is worth at least its
         reservation value."""
-        return not self.forbidden[outcome] and self.utilities[outcome] >= self.reservation
+        return bool(not self.forbidden[outcome] and self.utilities[outcome] >= self.reservation)
 
     def outcome_near(self, target: float) -> int:
         """The outcome, among those breaking none of its red lines, whose utility is the
@@ -56,10 +56,12 @@ class Context:
         return int(self.ranking[max(reaching - 1, 0)])
 
     def last_offer(self, by_others: bool = True) -> Event | None:
-        """The latest offer (by another party, by default)."""
+        """The latest offer by a party (by another party, by default); a mediator's texts
+        (party -1) are not offers by a party."""
         for event in reversed(self.history):
-            if event.action is Action.OFFER and (not by_others or event.party != self.party):
-                return event
+            if event.action is Action.OFFER and event.party >= 0:
+                if not by_others or event.party != self.party:
+                    return event
         return None
 
 

@@ -40,7 +40,9 @@ class AcceptanceCondition:
 
 
 def ac_next(alpha: float = 1.0, beta: float = 0.0) -> AcceptanceCondition:
-    """AC_next: accept when ``alpha * u(offer) + beta >= u(the bid I would make next)``."""
+    """AC_next: accept when ``alpha * u(offer) + beta >= u(the bid I would make next)``;
+    when the party would walk away instead (no next bid), any offer passes this test, so
+    combine it with :func:`ac_rational` (as the default does)."""
     return AcceptanceCondition(
         "AC_next" if (alpha, beta) == (1.0, 0.0) else f"AC_next({alpha}, {beta})",
         lambda c, o, b: b is None or alpha * c.utility(o) + beta >= c.utility(b),

@@ -15,8 +15,8 @@ class RandomAcceptable(BiddingStrategy):
     are worth at least its current reservation value; walks away when there is none.
 
     Its draws come from the session's generator (``context.rng``), so a session is
-    reproducible from its seed. Within one turn the bid is drawn once: the bid its
-    acceptance condition compares against (AC_next) is the one it then offers.
+    reproducible from its seed. It draws one bid per round: the bid its acceptance
+    condition compares an offer with (AC_next) is the one it then proposes.
 
     Parameters
     ----------
@@ -29,27 +29,19 @@ class RandomAcceptable(BiddingStrategy):
 
     def __init__(self, acceptance: AcceptanceCondition | None = None):
         super().__init__(acceptance or ac_rational())
-        self._ranking: np.ndarray | None = None  # the ranking its sorted utilities belong to
-        self._ranked = np.empty(0)  # its utilities in the order of its ranking (descending)
-        self._acceptable: tuple[float, int] = (np.nan, 0)  # (reservation, how many acceptable)
-        self._planned: tuple[Context, int | None] | None = None  # (the turn's context, bid)
+        self._planned: tuple[int, int | None] | None = None  # (round, bid)
 
-    def acceptable_count(self, context: Context) -> int:
-        """How many outcomes are acceptable now: they are the first ones of its ranking
-        (which excludes its red lines and runs from best to worst)."""
-        if self._ranking is not context.ranking:
-            self._ranking, self._ranked = context.ranking, context.utilities[context.ranking]
-            self._acceptable = (np.nan, 0)
-        reservation, count = self._acceptable
-        if reservation != context.reservation:  # computed once per reservation value
-            count = int(np.searchsorted(-self._ranked, -context.reservation, side="right"))
-            self._acceptable = (context.reservation, count)
-        return count
+    @staticmethod
+    def acceptable(context: Context) -> np.ndarray:
+        """The outcomes acceptable now, best first: a prefix of its ranking (which excludes
+        its red lines and runs from its best to its worst), found by bisection."""
+        ascending = context.ranked_utilities[::-1]  # a view, not a copy
+        worse = int(np.searchsorted(ascending, context.reservation, side="left"))
+        return context.ranking[: len(ascending) - worse]
 
     def bid(self, context: Context) -> int | None:
-        # A protocol hands a party one context per turn, to respond and then to propose.
-        if self._planned is None or self._planned[0] is not context:
-            count = self.acceptable_count(context)
-            pick = int(context.ranking[context.rng.integers(count)]) if count else None
-            self._planned = (context, pick)
+        if self._planned is None or self._planned[0] != context.round:
+            choices = self.acceptable(context)
+            pick = int(choices[context.rng.integers(len(choices))]) if len(choices) else None
+            self._planned = (context.round, pick)
         return self._planned[1]

@@ -30,7 +30,9 @@ class TimeDependent(BiddingStrategy):
     name = "time-dependent"
     properties = {"stochastic": False, "concedes": True, "uses_opponent_offers": False}
 
-    def __init__(self, e: float, k: float = 0.0, acceptance: AcceptanceCondition = DEFAULT_ACCEPTANCE):
+    def __init__(
+        self, e: float, k: float = 0.0, acceptance: AcceptanceCondition = DEFAULT_ACCEPTANCE
+    ):
         if e <= 0 or not 0 <= k <= 1:
             raise ValueError("the exponent e must be positive and k within [0, 1]")
         super().__init__(acceptance)

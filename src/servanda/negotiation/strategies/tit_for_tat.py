@@ -23,12 +23,10 @@ with the time-dependent tactics.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
-
 from servanda.negotiation.strategies.acceptance import DEFAULT_ACCEPTANCE, AcceptanceCondition
 from servanda.negotiation.strategies.base import BiddingStrategy
 from servanda.negotiation.strategy import Context
-from servanda.negotiation.trace import Action, Event
+from servanda.negotiation.trace import Action
 
 
 class TitForTat(BiddingStrategy):
@@ -51,7 +49,7 @@ class TitForTat(BiddingStrategy):
 
     def __init__(self, acceptance: AcceptanceCondition = DEFAULT_ACCEPTANCE):
         super().__init__(acceptance)
-        self._target: float | None = None  # the utility aimed for, before clipping
+        self._target: float | None = None  # the utility aimed for (None: not yet acted)
         self._read = 0  # events of the history read so far
         self._previous: dict[int, float] = {}  # each other party's latest offer, own utility
         self._step: tuple[float, float] | None = None  # latest concession not yet mirrored
@@ -64,9 +62,9 @@ class TitForTat(BiddingStrategy):
     def target(self, context: Context) -> float:
         """The utility aimed for now: its best at first, then moved by each mirrored
         concession; always within ``[reservation, best]``."""
-        if self._target is None or len(context.history) < self._read:
-            self._forget(context)  # a new session
-        self._catch_up(context, context.history)
+        if self._target is None:
+            self._target = context.best
+        self._catch_up(context)
         if self._step is not None:
             self._target = self.mirror(self._target, *self._step, context)
             self._step = None
@@ -78,21 +76,20 @@ class TitForTat(BiddingStrategy):
             return None  # nothing it may accept is worth more than no agreement
         return context.outcome_near(self.target(context))
 
-    def _forget(self, context: Context) -> None:
-        self._target, self._read, self._previous, self._step = context.best, 0, {}, None
-
-    def _catch_up(self, context: Context, history: Sequence[Event]) -> None:
+    def _catch_up(self, context: Context) -> None:
         """Read the new events; keep the step of the most recent offer by another party
-        (None when that offer is the party's first, which concedes nothing yet)."""
+        (None when that offer is the party's first, which concedes nothing yet). A
+        negative ``party`` is no party (a mediator's text, say): it concedes nothing."""
+        history = context.history
         for event in history[self._read :]:
-            if event.action is Action.OFFER and event.party != context.party:
+            if event.action is Action.OFFER and event.party >= 0 and event.party != context.party:
                 # An offer breaking one of our red lines may be worth more than our best;
                 # it counts as our best, not as more.
                 worth = min(context.utility(event.outcome), context.best)
                 before = self._previous.get(event.party)
                 self._step = None if before is None else (before, worth)
                 self._previous[event.party] = worth
-        self._read = len(history)
+        self._read = max(self._read, len(history))  # a protocol may show an older record
 
 
 class RelativeTitForTat(TitForTat):
