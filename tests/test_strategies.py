@@ -322,12 +322,12 @@ def test_tit_for_tat_reads_its_history_once_per_turn():
 def test_offers_respect_a_reservation_value_that_rises_during_the_session(name):
     scenario = random_scenario(9, 2, (5, 5, 4))
     table = OutcomeTable.of(scenario)
-    pressure = lambda party, round_: 0.7 if party == 0 and round_ >= 10 else 0.0  # noqa: E731
+    pressure = lambda party, round_, _on_table: 0.7 if party == 0 and round_ >= 10 else 0.0  # noqa: E731
     strategies = [STRATEGIES[name](acceptance=NEVER), Conceder(acceptance=NEVER)]
     trace = AlternatingOffers(rounds=30).run(table, strategies, reservation=pressure)
     assert len(trace.offers(0)) == 30
     for e in trace.offers(0):
-        assert table.utilities[e.outcome, 0] >= pressure(0, e.round)
+        assert table.utilities[e.outcome, 0] >= pressure(0, e.round, None)
 
 
 # Random-acceptable ------------------------------------------------------------------

@@ -207,6 +207,12 @@ def negotiate_command(
         Optional[str], typer.Option(help="The two parties to plot (default: the first two).")
     ] = None,
     show: Annotated[int, typer.Option(min=1, help="Offers listed at the start and the end.")] = 10,
+    without_red_lines: Annotated[
+        bool, typer.Option("--without-red-lines", help="Drop every red line (what if?).")
+    ] = False,
+    without_pressure: Annotated[
+        bool, typer.Option("--without-pressure", help="Ignore the scenario's outside pressure.")
+    ] = False,
     as_json: JsonOpt = False,
     format: FormatOpt = None,
 ) -> None:
@@ -220,6 +226,10 @@ def negotiate_command(
     from servanda.negotiation.table import OutcomeTable
 
     scenario = load_scenario(scenario_path, format)
+    if without_red_lines:
+        scenario = scenario.without_red_lines()
+    if without_pressure:
+        scenario = scenario.without_pressure()
     specs = _split_specs(strategies)
     if len(specs) != len(scenario.parties):
         raise typer.BadParameter(

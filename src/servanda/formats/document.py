@@ -115,6 +115,20 @@ class RedLineDoc(_Strict):
     description: str = ""
 
 
+class PressureDoc(_Strict):
+    """Outside pressure: ``change`` is added to the party's reservation value in rounds
+    ``from_round`` (default 0) up to, not including, ``until_round`` (default: the end);
+    with ``while_on_table``, only while the offer on the table takes one of the listed
+    options on every listed issue (relief that pays only while an interim deal holds)."""
+
+    name: str = Field(min_length=1)
+    change: float
+    from_round: int = Field(0, ge=0)
+    until_round: int | None = Field(None, ge=1)
+    while_on_table: dict[str, Selection] = Field(default_factory=dict)
+    description: str = ""
+
+
 class RepresentativeDoc(_Strict):
     name: str = Field(min_length=1)
     role: Role
@@ -146,6 +160,7 @@ class PartyDoc(_Strict):
     )
     interactions: list[InteractionDoc] = Field(default_factory=list)
     red_lines: list[RedLineDoc] = Field(default_factory=list)
+    pressure: list[PressureDoc] = Field(default_factory=list)
 
 
 class ScenarioDoc(_Strict):

@@ -25,6 +25,7 @@ from servanda.formats.document import (
     OrdinalIssueDoc,
     PartyDoc,
     PiecewiseDoc,
+    PressureDoc,
     RealIssueDoc,
     RedLineDoc,
     ScenarioDoc,
@@ -37,6 +38,7 @@ from servanda.model import (
     OrdinalIssue,
     Party,
     Preferences,
+    Pressure,
     RealIssue,
     RedLine,
     Representative,
@@ -237,6 +239,9 @@ def _party(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locato
         _red_line(line, issues, path + ("red_lines", k), where) for k, line in enumerate(doc.red_lines)
     )
     _require_unique([r.name for r in red_lines], f"red line of party '{doc.name}'", path + ("red_lines",), where)
+    pressure = tuple(
+        _pressure(event, issues, path + ("pressure", k), where) for k, event in enumerate(doc.pressure)
+    )
     with reported_at(where.source, where.location(path)):
         return Party(
             name=doc.name,
@@ -248,6 +253,7 @@ def _party(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locato
             ),
             description=doc.description,
             discount=doc.discount,
+            pressure=pressure,
         )
 
 
@@ -357,6 +363,20 @@ def _red_line(doc: RedLineDoc, issues: tuple[Issue, ...], path: Path_, where: _L
     return RedLine(doc.name, boxes, doc.description)
 
 
+def _pressure(doc: PressureDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> Pressure:
+    names = [i.name for i in issues]
+    conditions = []
+    for name, selection in doc.while_on_table.items():
+        if name not in names:
+            raise where.error(path + ("while_on_table", name), f"pressure '{doc.name}' names unknown issue '{name}'")
+        position = names.index(name)
+        conditions.append((position, _select(selection, issues[position], path + ("while_on_table", name), where)))
+    with reported_at(where.source, where.location(path)):
+        return Pressure(
+            doc.name, doc.change, doc.from_round, doc.until_round, tuple(conditions), doc.description
+        )
+
+
 def _select(selection: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
     """Boolean mask of the options a red-line condition selects."""
     if isinstance(selection, ComparisonDoc):
@@ -450,6 +470,21 @@ def _party_doc(party: Party, issues: tuple[Issue, ...]) -> dict[str, Any]:
         ]
     if party.red_lines:
         doc["red_lines"] = [_red_line_doc(line, issues) for line in party.red_lines]
+    if party.pressure:
+        doc["pressure"] = [_pressure_doc(event, issues) for event in party.pressure]
+    return doc
+
+
+def _pressure_doc(event: Pressure, issues: tuple[Issue, ...]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"name": event.name, "change": float(event.change), "from_round": event.from_round}
+    if event.until_round is not None:
+        doc["until_round"] = event.until_round
+    if event.while_on_table:
+        doc["while_on_table"] = {
+            issues[p].name: [issues[p].options[k] for k in np.flatnonzero(m)] for p, m in event.while_on_table
+        }
+    if event.description:
+        doc["description"] = event.description
     return doc
 
 

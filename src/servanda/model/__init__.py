@@ -11,6 +11,7 @@ from servanda.model.issues import (
 )
 from servanda.model.parties import Party, Representative, Role
 from servanda.model.preferences import Interaction, Preferences
+from servanda.model.pressure import Pressure
 from servanda.model.redlines import RedLine
 from servanda.model.scenario import Scenario
 from servanda.model.space import DEFAULT_ENUMERATION_LIMIT, OutcomeSpace
@@ -27,6 +28,7 @@ __all__ = [
     "OutcomeSpace",
     "Party",
     "Preferences",
+    "Pressure",
     "RealIssue",
     "RedLine",
     "Representative",

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from servanda.errors import ScenarioError
 from servanda.model.preferences import Preferences
+from servanda.model.pressure import Pressure
 from servanda.model.redlines import RedLine
 
 
@@ -37,6 +38,7 @@ class Party:
 
     ``reservation`` is the utility of no agreement (BATNA). ``discount`` is the
     per-round discount factor of GENIUS profiles, kept for round trips (None: none).
+    ``pressure`` changes the reservation value during a negotiation (sanctions, relief).
     """
 
     name: str
@@ -46,6 +48,7 @@ class Party:
     representatives: tuple[Representative, ...] = ()
     description: str = ""
     discount: float | None = None
+    pressure: tuple[Pressure, ...] = ()
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.reservation):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -49,6 +49,9 @@ class Scenario:
                 for box in line.boxes:
                     for position, mask in box:
                         self._check_shape(party, f"red line '{line.name}'", [position], mask.shape)
+            for event in party.pressure:
+                for position, mask in event.while_on_table:
+                    self._check_shape(party, f"pressure '{event.name}'", [position], mask.shape)
 
     def _check_shape(self, party: Party, what: str, positions: list[int], shape: tuple) -> None:
         if not all(0 <= p < len(self.issues) for p in positions):
@@ -76,6 +79,25 @@ class Scenario:
             if party.name == name:
                 return party
         raise ScenarioError(f"unknown party '{name}'; parties: {', '.join(self.party_names)}")
+
+    def without_red_lines(self) -> Scenario:
+        """The same negotiation with every red line dropped: what if nothing were
+        non-negotiable?"""
+        return Scenario(
+            self.name,
+            self.issues,
+            tuple(replace(party, red_lines=()) for party in self.parties),
+            self.description,
+        )
+
+    def without_pressure(self) -> Scenario:
+        """The same negotiation without outside pressure."""
+        return Scenario(
+            self.name,
+            self.issues,
+            tuple(replace(party, pressure=()) for party in self.parties),
+            self.description,
+        )
 
     def select(self, names: Sequence[str]) -> Scenario:
         """The same negotiation seen by a subset of the parties (in the given order)."""

@@ -14,8 +14,34 @@ from servanda.negotiation.strategy import Context, Strategy
 from servanda.negotiation.table import OutcomeTable
 from servanda.negotiation.trace import Action, Ending, Event, Trace
 
-#: ``reservation(party, round) -> float``: a party's reservation value in a given round.
-ReservationSchedule = Callable[[int, int], float]
+#: ``reservation(party, round, on_table) -> float``: a party's reservation value in a round,
+#: given the outcome on the table (the latest offer or text; None before the first).
+ReservationSchedule = Callable[[int, int, "int | None"], float]
+
+
+def pressure_schedule(table: OutcomeTable) -> ReservationSchedule:
+    """The reservation values the scenario's outside pressure implies: each party's own
+    value plus the changes of its :class:`~servanda.model.Pressure` events in force."""
+    scenario = table.scenario
+    conditional: dict[tuple[int, int], np.ndarray] = {}
+    if any(event.while_on_table for party in scenario.parties for event in party.pressure):
+        digits = scenario.space.all()
+        for p, party in enumerate(scenario.parties):
+            for k, event in enumerate(party.pressure):
+                if event.while_on_table:
+                    conditional[p, k] = event.holds(digits)
+
+    def reservation(party: int, round_: int, on_table: int | None) -> float:
+        value = scenario.parties[party].reservation
+        for k, event in enumerate(scenario.parties[party].pressure):
+            if not event.in_round(round_):
+                continue
+            held = conditional.get((party, k))
+            if held is None or (on_table is not None and held[on_table]):
+                value += event.change
+        return value
+
+    return reservation
 
 
 class NegotiationProtocol(Protocol):
@@ -85,7 +111,7 @@ class Session:
             raise ValueError(f"{len(scenario.parties)} parties but {n} strategies")
         self.protocol, self.deadline, self.table, self.strategies = protocol, deadline, table, strategies
         self.names = scenario.party_names
-        self.schedule = reservation or (lambda party, _round: scenario.parties[party].reservation)
+        self.schedule = reservation or pressure_schedule(table)
         self.rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
         self.rankings = [table.ranking[p][~table.breaks[table.ranking[p], p]] for p in range(n)]
         self.ranked = [table.utilities[r, p] for p, r in enumerate(self.rankings)]
@@ -110,13 +136,20 @@ class Session:
             forbidden=self.table.breaks[:, party],
             ranking=self.rankings[party],
             ranked_utilities=self.ranked[party],
-            reservation=self.schedule(party, round_),
+            reservation=self.schedule(party, round_, self.on_table()),
             round=round_,
             time=self.time(round_),
             history=self.history if record is None else record,
             rng=self.rngs[party],
             discount=self.table.scenario.parties[party].discount,
         )
+
+    def on_table(self) -> int | None:
+        """The outcome of the latest offer (a party's or the mediator's), if any."""
+        for event in reversed(self.history):
+            if event.action is Action.OFFER:
+                return event.outcome
+        return None
 
     def propose(self, party: int, round_: int, record: Sequence[Event] | None = None) -> int | None:
         """Ask ``party`` for an offer and record it (or its walking away, as END)."""
@@ -148,7 +181,8 @@ class Session:
         if agreement is not None:
             result = tuple(float(u) for u in self.table.utilities[agreement])
         else:
-            result = tuple(self.schedule(p, max(rounds - 1, 0)) for p in range(self.parties))
+            last, on_table = max(rounds - 1, 0), self.on_table()
+            result = tuple(self.schedule(p, last, on_table) for p in range(self.parties))
         return Trace(
             scenario=self.table.scenario.name,
             parties=self.names,
