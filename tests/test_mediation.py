@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from conftest import EXAMPLES, random_scenario
 from servanda.formats import load_yaml
 from servanda.model import Party, RedLine, Scenario
+from servanda.negotiation.protocols.base import pressure_schedule
 from servanda.negotiation.protocols.mediation import (
     MEDIATOR,
     SingleText,
@@ -177,7 +178,10 @@ def test_red_lines_exclude_agreement_in_the_moscow_example():
     trace = protocol.run(table, [Boulware(), Conceder(), Conceder(), Conceder()])
     assert trace.ending is Ending.DEADLINE and trace.agreement is None
     assert trace.rounds == 100
-    assert trace.utilities == tuple(p.reservation for p in scenario.parties)
+    # no agreement: every party gets its reservation value as outside pressure left it
+    schedule = pressure_schedule(table)
+    on_table = [e.outcome for e in trace.events if e.action is Action.OFFER][-1]
+    assert trace.utilities == tuple(schedule(p, 99, on_table) for p in range(4))
     assert trace.explanation.startswith("the deadline came; the final text was rejected by ")
     replay(trace, table, protocol)
     red_lines_hold(trace, table)
