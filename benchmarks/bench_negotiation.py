@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_negotiation.py           # six domains (~2 minutes)
-    .venv/bin/python benchmarks/bench_negotiation.py --quick   # two domains (~20 seconds)
+    .venv/bin/python benchmarks/bench_negotiation.py           # six domains (~30 seconds)
+    .venv/bin/python benchmarks/bench_negotiation.py --quick   # two domains (~7 seconds)
 
 Every measurement runs in a fresh subprocess, one library per process, with
 ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` set to 1: the one-core
@@ -11,8 +11,9 @@ measurements are one single-threaded process each; the two-core measurement runs
 on a pool of two worker processes. Processes are not pinned to a CPU (pinning to a core
 another program is using would halve the result); instead each measurement reports its
 CPU share — CPU seconds over wall seconds (over twice the wall seconds for the pool) — and
-the report warns when it is below ``BUSY_SHARE``, i.e. when something else on the machine
-took a core away and the numbers understate the library.
+a measurement below ``BUSY_SHARE`` (something else on the machine took a core away) is
+repeated, up to ``BUSY_RETRIES`` times, keeping the fastest; the report warns about any that
+stayed below, since their numbers understate the library.
 
 The tournament
 --------------
@@ -93,7 +94,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GENIUS_ANAC = ROOT.parent / "shared" / "data" / "genius" / "anac"
-EXAMPLES = ROOT / "examples"
 
 #: (Servanda specification, Faratin exponent e) of each strategy in the tournament.
 STRATEGIES = (("boulware(e=0.2)", 0.2), ("linear", 1.0), ("conceder(e=5)", 5.0))
@@ -108,8 +108,10 @@ TARGET_SPEEDUP = 1.7  # "near-linear" on two cores
 POOL_WORKERS = 2
 TIMEOUT = 600.0  # seconds per measurement, imports and building included
 REPEAT_BUDGET = 2.0  # seconds: repeat the timed tournament while the runs so far took less
-MAX_RUNS = 3
-BUSY_SHARE = 0.9  # warn when a measurement got less of its cores than this
+MAX_RUNS = 5
+BUSY_SHARE = 0.9  # a measurement that got less of its cores than this was disturbed
+BUSY_RETRIES = 3  # measure again (keeping the best) when disturbed, this many times at most
+BUSY_WAIT = 5.0  # seconds to wait before measuring again
 SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -268,7 +270,7 @@ def _negmas_ufuns(scenario):
         if not party.preferences.is_linear_additive or not all(
             line.is_separable for line in party.red_lines
         ):
-            raise ValueError(f"{party.name}: NegMAS side needs linear-additive, separable red lines")
+            raise ValueError(f"{party.name}: needs linear-additive utility, separable red lines")
         tables = []
         for i, (names, table) in enumerate(zip(labels, party.preferences.weighted_tables)):
             values = table.astype(float).copy()
@@ -352,12 +354,29 @@ def negmas_worker(source: str) -> dict:
     }
 
 
-WORKERS = {"servanda": servanda_worker, "servanda-pool": servanda_pool_worker, "negmas": negmas_worker}
+WORKERS = {
+    "servanda": servanda_worker,
+    "servanda-pool": servanda_pool_worker,
+    "negmas": negmas_worker,
+}
 
 
 def run_worker(side: str, source: str) -> dict | str:
     """One measurement in a fresh, single-threaded interpreter: its JSON result, or
-    "timeout" / "error: ..."."""
+    "timeout" / "error: ...". When something else on the machine took part of its cores,
+    waits and measures again (up to BUSY_RETRIES times) and keeps the fastest."""
+    result = _run_worker_once(side, source)
+    for _ in range(BUSY_RETRIES):
+        if isinstance(result, str) or result["cpu_share"] >= BUSY_SHARE:
+            break
+        time.sleep(BUSY_WAIT)
+        again = _run_worker_once(side, source)
+        if isinstance(again, dict) and again["seconds"] < result["seconds"]:
+            result = again
+    return result
+
+
+def _run_worker_once(side: str, source: str) -> dict | str:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", side, source]
     env = {**os.environ, **SINGLE_THREAD}
     try:
@@ -467,8 +486,9 @@ def summary(results: list[tuple[Case, dict | str, dict | str, dict | str]]) -> l
     ]
     if starved:
         notes.append(
-            "- WARNING: the machine was busy; these measurements got less than "
-            f"{BUSY_SHARE:.0%} of their cores, so understate their library: " + ", ".join(starved)
+            f"- WARNING: the machine was busy; after {BUSY_RETRIES} retries these measurements "
+            f"still got less than {BUSY_SHARE:.0%} of their cores, so understate their library: "
+            + ", ".join(starved)
         )
     differ = [c.name for c, o, _, t in done if _similar(o, t) != "yes"]
     notes.append(

@@ -272,3 +272,105 @@ def _split_specs(text: str) -> list[str]:
             current += char
     specs.append(current.strip())
     return [spec for spec in specs if spec]
+
+
+class BackendName(StrEnum):
+    LOCAL = "local"
+    RAY = "ray"
+
+
+@app.command("tournament")
+def tournament_command(
+    config: Annotated[Path, typer.Argument(help="A tournament config file (.yaml).")],
+    output: Annotated[
+        Optional[Path],
+        typer.Option("-o", "--output", help="Write every session's metrics to Parquet."),
+    ] = None,
+    backend: Annotated[
+        Optional[BackendName],
+        typer.Option(help="Where to play (default: the config's, else local)."),
+    ] = None,
+    address: Annotated[
+        Optional[str],
+        typer.Option(help="Ray cluster address, e.g. auto (implies --backend ray)."),
+    ] = None,
+    workers: Annotated[
+        Optional[int],
+        typer.Option(min=1, help="Local processes or Ray tasks at a time (default: all CPUs)."),
+    ] = None,
+    plot: Annotated[
+        Optional[Path],
+        typer.Option(help="Box plots of utility and advantage per strategy: .png, .svg or .pdf."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Play a tournament (strategies x scenarios x roles x repetitions) and rank the strategies."""
+    import time
+
+    from rich.progress import MofNCompleteColumn
+
+    from servanda.tournament import load_tournament, plot_results
+
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise typer.BadParameter("must end in .png, .svg or .pdf", param_hint="--plot")
+    if address is not None and backend is BackendName.LOCAL:
+        raise typer.BadParameter("an address is for --backend ray", param_hint="--address")
+    tournament = load_tournament(config)
+    chosen = backend.value if backend else "ray" if address else tournament.backend
+    messages = Console(stderr=True, markup=False, highlight=False) if as_json else console
+    started = time.perf_counter()
+    # No auto-refresh: the bar draws when a chunk is done, so no thread runs beside the
+    # worker processes (which may be forked from this one).
+    with Progress(
+        TextColumn("sessions"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True, auto_refresh=False, disable=as_json,
+    ) as bar:
+        task = bar.add_task("sessions", total=None)
+        results = tournament.run(
+            backend=chosen, workers=workers, address=address,
+            progress=lambda done, total: bar.update(
+                task, completed=done, total=total, refresh=True
+            ),
+        )
+    elapsed = time.perf_counter() - started
+    ranking = results.ranking()
+    if as_json:
+        print(json.dumps(ranking.to_pylist(), indent=2))
+    else:
+        scenarios = ", ".join(dict.fromkeys(results.table["scenario"].to_pylist()))
+        title = f"{tournament.name}: ranking over {results.sessions:,} sessions on {scenarios}"
+        console.print(_ranking_view(ranking, title))
+        console.print(
+            f"{results.sessions:,} sessions in {elapsed:.2f} s "
+            f"({results.sessions / elapsed:,.0f} sessions/s, backend {chosen})"
+        )
+    if output is not None:
+        messages.print(f"wrote {results.write_parquet(output)}")
+    if plot is not None:
+        messages.print(f"wrote {plot_results(results, plot)}")
+
+
+def _ranking_view(ranking, title: str):
+    """The ranking as a rich table: one row per strategy, best mean advantage first."""
+    from rich.table import Table
+
+    def number(value: float | None, digits: int = 3) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    table = Table(title=title, title_justify="left")
+    headers = ("#", "strategy", "plays", "utility", "advantage", "agreements", "rounds",
+               "welfare", "to Pareto", "to Nash", "to Kalai")
+    for header in headers:
+        table.add_column(header, justify="left" if header == "strategy" else "right")
+    for rank, row in enumerate(ranking.to_pylist(), start=1):
+        table.add_row(
+            str(rank), row["strategy"], f"{row['plays']:,}", number(row["mean_utility"]),
+            f"{row['mean_advantage']:+.3f}", f"{row['agreement_rate']:.0%}",
+            number(row["mean_rounds"], 1), number(row["mean_welfare"]),
+            number(row["mean_pareto_distance"]), number(row["mean_nash_distance"]),
+            number(row["mean_kalai_distance"]),
+        )
+    table.caption = (
+        "means over every (session, party) a strategy played; distances in utility space"
+    )
+    return table

@@ -52,3 +52,23 @@ class OutcomeTable:
     @property
     def parties(self) -> int:
         return self.utilities.shape[1]
+
+    @cached_property
+    def allowed_ranking(self) -> tuple[np.ndarray, ...]:
+        """Per party, its ranking without the outcomes that break its own red lines."""
+        rankings = []
+        for p in range(self.parties):
+            kept = self.ranking[p][~self.breaks[self.ranking[p], p]]
+            kept.setflags(write=False)
+            rankings.append(kept)
+        return tuple(rankings)
+
+    @cached_property
+    def allowed_ranked_utilities(self) -> tuple[np.ndarray, ...]:
+        """Per party, its utilities in the order of :attr:`allowed_ranking` (descending)."""
+        ranked = []
+        for p, order in enumerate(self.allowed_ranking):
+            values = self.utilities[order, p]
+            values.setflags(write=False)
+            ranked.append(values)
+        return tuple(ranked)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
+import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from servanda.errors import ScenarioError
@@ -135,10 +136,10 @@ class Tournament(_Strict):
             for position, item in enumerate(getattr(self, field)):
                 key = str(item)
                 if key in seen:
-                    raise _AtPosition(field, position, f"'{key}' is listed twice")
+                    raise _At((field, position), f"'{key}' is listed twice")
                 seen.add(key)
         if not self.self_play and len(self.strategies) < 2:
-            raise ValueError("without self_play a tournament needs at least two strategies")
+            raise _At(("self_play",), "without self_play a tournament needs two strategies or more")
         return self
 
     def run(
@@ -159,12 +160,13 @@ class Tournament(_Strict):
         )
 
 
-class _AtPosition(ValueError):
-    """A problem with one item of a list field (pydantic would place it on the list)."""
+class _At(ValueError):
+    """A problem found by a model validator, with the place it is about (pydantic would
+    place it on the whole model)."""
 
-    def __init__(self, field: str, position: int, message: str):
+    def __init__(self, path: tuple[str | int, ...], message: str):
         super().__init__(message)
-        self.path = (field, position)
+        self.path = path
         self.message = message
 
 
@@ -187,7 +189,14 @@ def load_tournament(path: str | Path) -> Tournament:
     source = str(path)
     if not path.is_file():
         raise ScenarioError("no such file", source=source)
-    data, lines = parse_yaml(read_text(path), source)
+    text = read_text(path)
+    try:
+        empty = yaml.safe_load(text) is None
+    except yaml.YAMLError:
+        empty = False  # parse_yaml names the line
+    if empty:
+        raise ScenarioError("the file is empty; expected tournament settings", source=source)
+    data, lines = parse_yaml(text, source)
     if not isinstance(data, dict):
         raise ScenarioError(
             "expected a mapping of tournament settings (scenarios, strategies, ...)",
@@ -216,7 +225,7 @@ def _validation_error(exc: ValidationError, lines: dict[Path_, int], source: str
     path: Path_ = tuple(first["loc"])
     message = first["msg"]
     cause = first.get("ctx", {}).get("error")
-    if isinstance(cause, _AtPosition):
+    if isinstance(cause, _At):
         path, message = path + cause.path, cause.message
     elif first["type"] == "extra_forbidden":
         message = f"unknown field '{path[-1]}'"

@@ -113,8 +113,8 @@ class Session:
         self.names = scenario.party_names
         self.schedule = reservation or pressure_schedule(table)
         self.rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
-        self.rankings = [table.ranking[p][~table.breaks[table.ranking[p], p]] for p in range(n)]
-        self.ranked = [table.utilities[r, p] for p, r in enumerate(self.rankings)]
+        # computed once per table, shared by every session played on it
+        self.rankings, self.ranked = table.allowed_ranking, table.allowed_ranked_utilities
         self.history: list[Event] = []
         self.started = clock.perf_counter()
 

@@ -6,6 +6,7 @@ A user's strategy joins the registry by adding its class: ``STRATEGIES["mine"] =
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 
@@ -104,17 +105,19 @@ def _known() -> str:
     return ", ".join(sorted(STRATEGIES))
 
 
-def _parameters(cls: type[Strategy], required: bool = False) -> list[str]:
+@functools.cache
+def _parameters(cls: type[Strategy], required: bool = False) -> tuple[str, ...]:
     """The constructor's parameters a specification may set (or must, if ``required``):
-    all but the acceptance condition (not a number) and ``*args``/``**kwargs``."""
+    all but the acceptance condition (not a number) and ``*args``/``**kwargs``. Cached:
+    tournaments build strategies by the thousand."""
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [
+    return tuple(
         p.name
         for p in inspect.signature(cls).parameters.values()
         if p.kind in kinds
         and p.name != "acceptance"
         and (not required or p.default is inspect.Parameter.empty)
-    ]
+    )
 
 
 def _split(arguments: str | None) -> list[str]:
