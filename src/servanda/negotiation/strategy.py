@@ -18,9 +18,13 @@ import numpy as np
 from servanda.negotiation.trace import Action, Event
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Context:
-    """One party's view of the negotiation at the moment it must act."""
+    """One party's view of the negotiation at the moment it must act.
+
+    :meth:`outcome_near` searches ``ranked_utilities[::-1]``; a session passes ranked
+    utilities that are themselves a reversed view of a contiguous ascending array (see
+    :attr:`OutcomeTable.allowed_ranked_utilities`), so that search copies nothing."""
 
     party: int
     utilities: np.ndarray  # (outcomes,) this party's utility of every outcome
@@ -37,7 +41,8 @@ class Context:
     @property
     def best(self) -> float:
         """Its highest utility among outcomes that break none of its red lines."""
-        return float(self.utilities[self.ranking[0]]) if len(self.ranking) else float("-inf")
+        ranked = self.ranked_utilities
+        return float(ranked[0]) if len(ranked) else float("-inf")
 
     def utility(self, outcome: int) -> float:
         return float(self.utilities[outcome])
@@ -51,9 +56,9 @@ class Context:
         """The outcome, among those breaking none of its red lines, whose utility is the
         lowest that still reaches ``target`` (its best outcome when none reaches it).
         Needs at least one such outcome (``best`` is finite)."""
-        ascending = self.ranked_utilities[::-1]  # a view: no copy per call
-        reaching = len(ascending) - int(np.searchsorted(ascending, target, side="left"))
-        return int(self.ranking[max(reaching - 1, 0)])
+        ascending = self.ranked_utilities[::-1]  # a view; contiguous when built by a session
+        reaching = len(ascending) - int(ascending.searchsorted(target))  # side="left"
+        return int(self.ranking[reaching - 1 if reaching > 1 else 0])
 
     def last_offer(self, by_others: bool = True) -> Event | None:
         """The latest offer by a party (by another party, by default); a mediator's texts

@@ -65,10 +65,13 @@ class OutcomeTable:
 
     @cached_property
     def allowed_ranked_utilities(self) -> tuple[np.ndarray, ...]:
-        """Per party, its utilities in the order of :attr:`allowed_ranking` (descending)."""
+        """Per party, its utilities in the order of :attr:`allowed_ranking` (descending):
+        each a reversed view of a contiguous ascending array, so that searching it
+        ascending (``values[::-1].searchsorted``) copies nothing."""
         ranked = []
         for p, order in enumerate(self.allowed_ranking):
-            values = self.utilities[order, p]
-            values.setflags(write=False)
-            ranked.append(values)
+            ascending = np.ascontiguousarray(self.utilities[order[::-1], p])
+            ascending.setflags(write=False)
+            ranked.append(ascending[::-1])
         return tuple(ranked)
+

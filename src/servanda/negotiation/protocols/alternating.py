@@ -43,8 +43,11 @@ class AlternatingOffers(Deadline):
                 return session.finish(
                     Ending.DEADLINE, None, round_, "the deadline passed without agreement"
                 )
+            # one context per turn: the answer to the offer and the counter-offer are one
+            # decision, so a strategy sees the same view for both (and bids once)
+            context = session.context(party, round_)
             if offer is not None:
-                action = session.respond(party, round_, offer)
+                action = session.respond(party, round_, offer, context)
                 if action is Action.ACCEPT:
                     accepted += 1
                     if accepted == n - 1:
@@ -53,7 +56,7 @@ class AlternatingOffers(Deadline):
                     continue
                 if action is Action.END:
                     return session.walked_away(party, round_ + 1)
-            offer, accepted = session.propose(party, round_), 0
+            offer, accepted = session.propose(party, round_, context=context), 0
             if offer is None:
                 return session.walked_away(party, round_ + 1)
             turn += 1

@@ -115,6 +115,18 @@ class Session:
         self.rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
         # computed once per table, shared by every session played on it
         self.rankings, self.ranked = table.allowed_ranking, table.allowed_ranked_utilities
+        # each party's constant part of its Context, prepared once per session
+        self._views = [
+            (p, table.utilities[:, p], table.breaks[:, p], self.rankings[p], self.ranked[p])
+            for p in range(n)
+        ]
+        self._discounts = [party.discount for party in scenario.parties]
+        # a party's reservation value when it never changes (no schedule given, no
+        # pressure): the schedule need not be asked every turn
+        self._fixed = [
+            party.reservation if reservation is None and not party.pressure else None
+            for party in scenario.parties
+        ]
         self.history: list[Event] = []
         self.started = clock.perf_counter()
 
@@ -123,6 +135,8 @@ class Session:
         return len(self.strategies)
 
     def time(self, round_: int) -> float:
+        if self.deadline.seconds is None:  # rounds only: no clock to read
+            return min(1.0, round_ / self.deadline.rounds)
         return self.deadline.time(round_, self.started)
 
     def expired(self, round_: int) -> bool:
@@ -130,18 +144,18 @@ class Session:
 
     def context(self, party: int, round_: int, record: Sequence[Event] | None = None) -> Context:
         """What ``party`` sees in round ``round_`` (the live record unless given one)."""
+        reservation = self._fixed[party]
+        if reservation is None:
+            reservation = self.schedule(party, round_, self.on_table())
+        # positional, in the order of Context's fields (the cheapest way to build one)
         return Context(
-            party=party,
-            utilities=self.table.utilities[:, party],
-            forbidden=self.table.breaks[:, party],
-            ranking=self.rankings[party],
-            ranked_utilities=self.ranked[party],
-            reservation=self.schedule(party, round_, self.on_table()),
-            round=round_,
-            time=self.time(round_),
-            history=self.history if record is None else record,
-            rng=self.rngs[party],
-            discount=self.table.scenario.parties[party].discount,
+            *self._views[party],  # party, utilities, forbidden, ranking, ranked_utilities
+            reservation,
+            round_,
+            self.time(round_),
+            self.history if record is None else record,
+            self.rngs[party],
+            self._discounts[party],
         )
 
     def on_table(self) -> int | None:
@@ -151,9 +165,17 @@ class Session:
                 return event.outcome
         return None
 
-    def propose(self, party: int, round_: int, record: Sequence[Event] | None = None) -> int | None:
-        """Ask ``party`` for an offer and record it (or its walking away, as END)."""
-        ctx = self.context(party, round_, record)
+    def propose(
+        self,
+        party: int,
+        round_: int,
+        record: Sequence[Event] | None = None,
+        context: Context | None = None,
+    ) -> int | None:
+        """Ask ``party`` for an offer and record it (or its walking away, as END). A
+        protocol passes the ``context`` of the party's turn when it already built one (a
+        counter-offer made in the turn that rejected an offer)."""
+        ctx = context or self.context(party, round_, record)
         proposal = self.strategies[party].propose(ctx)
         if proposal is None:
             self.history.append(Event(round_, ctx.time, party, Action.END))
@@ -166,10 +188,12 @@ class Session:
         self.history.append(Event(round_, ctx.time, party, Action.OFFER, int(proposal)))
         return int(proposal)
 
-    def respond(self, party: int, round_: int, offer: int) -> Action:
+    def respond(
+        self, party: int, round_: int, offer: int, context: Context | None = None
+    ) -> Action:
         """Ask ``party`` about ``offer`` and record the answer; red lines bind, so an
         ACCEPT of an outcome breaking one of its own red lines counts as a REJECT."""
-        ctx = self.context(party, round_)
+        ctx = context or self.context(party, round_)
         action = self.strategies[party].respond(ctx, offer)
         if action is Action.ACCEPT and self.table.breaks[offer, party]:
             action = Action.REJECT

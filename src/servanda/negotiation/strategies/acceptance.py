@@ -65,5 +65,17 @@ def ac_rational() -> AcceptanceCondition:
     return AcceptanceCondition("AC_rational", lambda c, o, b: c.acceptable(o))
 
 
-#: The default of the built-in strategies: AC_next, and never an irrational offer.
-DEFAULT_ACCEPTANCE = ac_next() & ac_rational()
+def _next_and_rational(context: Context, offer: int, next_bid: int | None) -> bool:
+    """``ac_next() & ac_rational()`` in one test (it runs on every turn)."""
+    u = context.utilities
+    worth = u[offer]
+    return bool(
+        (next_bid is None or worth >= u[next_bid])
+        and not context.forbidden[offer]
+        and worth >= context.reservation
+    )
+
+
+#: The default of the built-in strategies: AC_next, and never an irrational offer; the
+#: same as ``ac_next() & ac_rational()``, written as one test.
+DEFAULT_ACCEPTANCE = AcceptanceCondition("(AC_next and AC_rational)", _next_and_rational)
