@@ -123,7 +123,7 @@ class Session:
         self._discounts = [party.discount for party in scenario.parties]
         # a party's reservation value when it never changes (no schedule given, no
         # pressure): the schedule need not be asked every turn
-        self._fixed = [
+        self.fixed_reservations = [
             party.reservation if reservation is None and not party.pressure else None
             for party in scenario.parties
         ]
@@ -144,7 +144,7 @@ class Session:
 
     def context(self, party: int, round_: int, record: Sequence[Event] | None = None) -> Context:
         """What ``party`` sees in round ``round_`` (the live record unless given one)."""
-        reservation = self._fixed[party]
+        reservation = self.fixed_reservations[party]
         if reservation is None:
             reservation = self.schedule(party, round_, self.on_table())
         # positional, in the order of Context's fields (the cheapest way to build one)

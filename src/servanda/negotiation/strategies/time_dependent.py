@@ -10,6 +10,10 @@ reaches the target, so its offers are as good for the others as its aim allows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from servanda.negotiation.strategies.acceptance import DEFAULT_ACCEPTANCE, AcceptanceCondition
 from servanda.negotiation.strategies.base import BiddingStrategy
 from servanda.negotiation.strategy import Context
@@ -29,6 +33,7 @@ class TimeDependent(BiddingStrategy):
 
     name = "time-dependent"
     properties = {"stochastic": False, "concedes": True, "uses_opponent_offers": False}
+    plans_ahead = True
 
     def __init__(
         self, e: float, k: float = 0.0, acceptance: AcceptanceCondition = DEFAULT_ACCEPTANCE
@@ -48,6 +53,25 @@ class TimeDependent(BiddingStrategy):
         if context.best < context.reservation:
             return None  # nothing it may accept is worth more than no agreement
         return context.outcome_near(self.target(context))
+
+    def plan(
+        self,
+        times: Sequence[float],
+        reservation: float,
+        ranking: np.ndarray,
+        ranked_utilities: np.ndarray,
+    ) -> np.ndarray | None:
+        """:meth:`bid` at every time of ``times`` with one search: the same arithmetic,
+        so the same bids (the power is taken by Python, exactly as :meth:`target` does)."""
+        if not len(ranked_utilities) or float(ranked_utilities[0]) < reservation:
+            return None  # it would walk away (or fail): left to the turn-by-turn loop
+        best = float(ranked_utilities[0])
+        inverse = 1 / self.e
+        shares = np.array([t**inverse for t in times])
+        targets = reservation + (1 - (self.k + (1 - self.k) * shares)) * (best - reservation)
+        ascending = ranked_utilities[::-1]
+        reaching = len(ascending) - ascending.searchsorted(targets)  # as Context.outcome_near
+        return ranking[np.where(reaching > 1, reaching - 1, 0)]
 
 
 class Boulware(TimeDependent):
