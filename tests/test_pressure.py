@@ -68,3 +68,115 @@ def test_bad_pressure_is_rejected_with_its_place(tmp_path):
     path.write_text(unknown, encoding="utf-8")
     with pytest.raises(ScenarioError, match="unknown issue 'sanctions'"):
         load_yaml(path)
+
+
+# --- pressure that changes a party's issue weights ---------------------------------------
+
+SHIFTING = """\
+name: shifting priorities
+issues:
+  - {name: price, type: ordinal, options: [low, mid, high]}
+  - {name: delivery, type: ordinal, options: [late, soon]}
+parties:
+  - name: buyer
+    weights: {price: 0.8, delivery: 0.2}
+    values:
+      price: {low: 1.0, mid: 0.5, high: 0.0}
+      delivery: {late: 0.0, soon: 1.0}
+    reservation: 0.1
+    pressure:
+      - name: a shortage makes delivery urgent
+        from_round: 3
+        until_round: 6
+        weights: {price: 0.2, delivery: 0.8}
+  - name: seller
+    weights: {price: 0.5, delivery: 0.5}
+    values:
+      price: {low: 0.0, mid: 0.5, high: 1.0}
+      delivery: {late: 1.0, soon: 0.0}
+    reservation: 0.1
+"""
+
+
+def _outcome(scenario, **choice):
+    return scenario.space.index_of(scenario.space.parse(choice))
+
+
+def test_weight_changes_round_trip_through_the_native_format():
+    scenario = loads_yaml(SHIFTING)
+    (event,) = scenario.parties[0].pressure
+    assert event.change == 0.0 and event.weights == ((0, 0.2), (1, 0.8))
+    again = loads_yaml(dump_yaml(scenario))
+    (twin,) = again.parties[0].pressure
+    assert (twin.name, twin.change, twin.from_round, twin.until_round, twin.weights) == (
+        event.name, event.change, event.from_round, event.until_round, event.weights
+    )
+
+
+def test_the_context_follows_the_weights_in_force():
+    from servanda.negotiation.protocols.base import Deadline, Session
+
+    scenario = loads_yaml(SHIFTING)
+    table = OutcomeTable.of(scenario)
+    session = Session("test", Deadline(rounds=10), table, [Linear(), Linear()], 0, None)
+    cheap_late = _outcome(scenario, price="low", delivery="late")
+    dear_soon = _outcome(scenario, price="high", delivery="soon")
+    before, during, after = (session.context(0, r) for r in (2, 3, 6))
+    assert before.utility(cheap_late) == pytest.approx(0.8)
+    assert during.utility(cheap_late) == pytest.approx(0.2)
+    assert during.utility(dear_soon) == pytest.approx(0.8)
+    assert after.utility(cheap_late) == pytest.approx(0.8)
+    assert during.ranking[0] == _outcome(scenario, price="low", delivery="soon")
+    soon = [_outcome(scenario, price=p, delivery="soon") for p in ("low", "mid", "high")]
+    assert list(during.ranking[:4]) == soon + [cheap_late]  # delivery now outweighs price
+    assert before.ranking[1] == cheap_late
+    assert np.all(np.diff(during.ranked_utilities) <= 0)
+    assert during.reservation == pytest.approx(0.1)  # only the weights change
+    assert session.context(0, 4).utilities is during.utilities  # evaluated once
+    assert np.array_equal(before.utilities, table.utilities[:, 0])
+    assert np.array_equal(after.ranking, table.allowed_ranking[0])
+    # the other party is untouched
+    assert session.context(1, 4).utility(cheap_late) == pytest.approx(0.5)
+
+
+def test_trace_utilities_follow_the_preferences_at_agreement():
+    from servanda.negotiation.protocols.base import Deadline, Session
+    from servanda.negotiation.trace import Ending
+
+    scenario = loads_yaml(SHIFTING)
+    table = OutcomeTable.of(scenario)
+    cheap_late = _outcome(scenario, price="low", delivery="late")
+    for rounds, expected in ((3, 0.8), (4, 0.2), (7, 0.8)):  # agreement in round rounds - 1
+        session = Session("test", Deadline(rounds=10), table, [Linear(), Linear()], 0, None)
+        trace = session.finish(Ending.AGREEMENT, cheap_late, rounds, "agreed")
+        assert trace.utilities == pytest.approx((expected, 0.5))
+    # with 5 rounds the buyer's urgency (rounds 3 to 5) decides the session
+    trace = negotiate(scenario, [Linear(), Linear()], AlternatingOffers(rounds=5))
+    assert trace.agreed and 3 <= trace.rounds - 1 < 6
+    digits = scenario.space.digits(np.array([trace.agreement]))[0]
+    values = ((1.0, 0.5, 0.0)[digits[0]], (0.0, 1.0)[digits[1]])
+    assert trace.utilities[0] == pytest.approx(0.2 * values[0] + 0.8 * values[1])
+    assert trace.utilities[0] != pytest.approx(table.utilities[trace.agreement, 0])
+    calm = negotiate(scenario.without_pressure(), [Linear(), Linear()], AlternatingOffers(rounds=5))
+    assert (calm.agreement, calm.rounds) != (trace.agreement, trace.rounds)
+
+
+def test_bad_weight_changes_are_rejected_with_their_place(tmp_path):
+    path = tmp_path / "bad.yaml"
+    unknown = SHIFTING.replace("weights: {price: 0.2, delivery: 0.8}", "weights: {cost: 0.2}")
+    path.write_text(unknown, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="unknown issue 'cost'") as info:
+        load_yaml(path)
+    assert info.value.location.startswith("line ")
+    path.write_text(SHIFTING.replace("delivery: 0.8}", "delivery: -0.8}"), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="finite number >= 0") as info:
+        load_yaml(path)
+    assert info.value.location.startswith("line ")
+    conditional = SHIFTING.replace(
+        "        weights: {price: 0.2, delivery: 0.8}\n",
+        "        weights: {price: 0.2, delivery: 0.8}\n        while_on_table: {price: [low]}\n",
+    )
+    path.write_text(conditional, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="may not have while_on_table") as info:
+        load_yaml(path)
+    assert info.value.location.startswith("line ")

@@ -119,13 +119,19 @@ class PressureDoc(_Strict):
     """Outside pressure: ``change`` is added to the party's reservation value in rounds
     ``from_round`` (default 0) up to, not including, ``until_round`` (default: the end);
     with ``while_on_table``, only while the offer on the table takes one of the listed
-    options on every listed issue (relief that pays only while an interim deal holds)."""
+    options on every listed issue (relief that pays only while an interim deal holds).
+    ``weights`` gives some issues a new weight (as given, not normalized) in the same
+    rounds; the other weights stay. An event with ``weights`` may not have
+    ``while_on_table``."""
 
     name: str = Field(min_length=1)
-    change: float
+    change: float = 0.0
     from_round: int = Field(0, ge=0)
     until_round: int | None = Field(None, ge=1)
     while_on_table: dict[str, Selection] = Field(default_factory=dict)
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="New weights of some issues, each finite and >= 0."
+    )
     description: str = ""
 
 

@@ -371,9 +371,29 @@ def _pressure(doc: PressureDoc, issues: tuple[Issue, ...], path: Path_, where: _
             raise where.error(path + ("while_on_table", name), f"pressure '{doc.name}' names unknown issue '{name}'")
         position = names.index(name)
         conditions.append((position, _select(selection, issues[position], path + ("while_on_table", name), where)))
+    weights = []
+    for name, weight in doc.weights.items():
+        if name not in names:
+            raise where.error(
+                path + ("weights", name), f"pressure '{doc.name}' names unknown issue '{name}'"
+            )
+        if not math.isfinite(weight) or weight < 0:
+            raise where.error(
+                path + ("weights", name),
+                f"pressure '{doc.name}': the weight of '{name}' must be a finite number >= 0, "
+                f"got {weight}",
+            )
+        weights.append((names.index(name), weight))
+    if weights and conditions:
+        raise where.error(
+            path + ("while_on_table",),
+            f"pressure '{doc.name}' changes weights, so it may not have while_on_table "
+            "(a party's preferences may depend on the round only, not on the offer on the table)",
+        )
     with reported_at(where.source, where.location(path)):
         return Pressure(
-            doc.name, doc.change, doc.from_round, doc.until_round, tuple(conditions), doc.description
+            doc.name, doc.change, doc.from_round, doc.until_round, tuple(conditions),
+            doc.description, tuple(weights),
         )
 
 
@@ -483,6 +503,8 @@ def _pressure_doc(event: Pressure, issues: tuple[Issue, ...]) -> dict[str, Any]:
         doc["while_on_table"] = {
             issues[p].name: [issues[p].options[k] for k in np.flatnonzero(m)] for p, m in event.while_on_table
         }
+    if event.weights:
+        doc["weights"] = {issues[p].name: float(w) for p, w in event.weights}
     if event.description:
         doc["description"] = event.description
     return doc

@@ -38,7 +38,8 @@ class Party:
 
     ``reservation`` is the utility of no agreement (BATNA). ``discount`` is the
     per-round discount factor of GENIUS profiles, kept for round trips (None: none).
-    ``pressure`` changes the reservation value during a negotiation (sanctions, relief).
+    ``pressure`` changes the reservation value, and possibly the issue weights, during a
+    negotiation (sanctions, relief).
     """
 
     name: str

@@ -52,6 +52,12 @@ class Scenario:
             for event in party.pressure:
                 for position, mask in event.while_on_table:
                     self._check_shape(party, f"pressure '{event.name}'", [position], mask.shape)
+                for position, _ in event.weights:
+                    if not 0 <= position < len(self.issues):
+                        raise ScenarioError(
+                            f"party '{party.name}': pressure '{event.name}' changes the weight "
+                            "of a missing issue"
+                        )
 
     def _check_shape(self, party: Party, what: str, positions: list[int], shape: tuple) -> None:
         if not all(0 <= p < len(self.issues) for p in positions):

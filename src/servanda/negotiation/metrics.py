@@ -2,7 +2,12 @@
 analysis (Baarslag et al., "Evaluating practical negotiating agents", AIJ 198, 2013; the
 GENIUS and ANAC conventions): agreement, rounds, each party's utility and advantage over its
 reservation value, social welfare, and the distance of the result to the Pareto frontier,
-the Nash point and the Kalai-Smorodinsky point, Euclidean in utility space."""
+the Nash point and the Kalai-Smorodinsky point, Euclidean in utility space.
+
+The reference points come from the scenario's analysis, that is from the parties' preferences
+as written; when outside pressure changed a party's weights during the session, the trace's
+utilities are those of the preferences in force at the end, so the distances then compare
+two different sets of preferences (and say so by being larger)."""
 
 from __future__ import annotations
 

@@ -75,3 +75,17 @@ class OutcomeTable:
             ranked.append(ascending[::-1])
         return tuple(ranked)
 
+
+
+def allowed_order(utilities: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One party's ranking without the outcomes that break its red lines, and its utilities
+    in that order, from its utility column and red-line column: what
+    :attr:`OutcomeTable.allowed_ranking` and :attr:`OutcomeTable.allowed_ranked_utilities`
+    give for the table's own utilities (ties by lower index; the ranked utilities a
+    reversed view of a contiguous ascending array)."""
+    order = np.lexsort((np.arange(len(utilities)), -utilities))
+    kept = order[~breaks[order]]
+    kept.setflags(write=False)
+    ascending = np.ascontiguousarray(utilities[kept[::-1]])
+    ascending.setflags(write=False)
+    return kept, ascending[::-1]

@@ -44,7 +44,9 @@ class Trace:
     ending: Ending
     agreement: int | None  # outcome index, when ending is AGREEMENT
     rounds: int  # rounds begun
-    utilities: tuple[float, ...]  # each party's utility of the result (reservation if none)
+    # each party's utility of the result: of an agreement, under the preferences in force in
+    # the round of agreement (outside pressure may change weights); else its reservation value
+    utilities: tuple[float, ...]
     explanation: str = ""
 
     @property

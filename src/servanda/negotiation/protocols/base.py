@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from servanda.negotiation.strategy import Context, Strategy
-from servanda.negotiation.table import OutcomeTable
+from servanda.negotiation.table import OutcomeTable, allowed_order
 from servanda.negotiation.trace import Action, Ending, Event, Trace
 
 #: ``reservation(party, round, on_table) -> float``: a party's reservation value in a round,
@@ -94,7 +94,11 @@ class Session:
     """The running state of one session under some protocol.
 
     Seeds one generator per party from ``seed`` (the same for every protocol), ranks each
-    party's outcomes once, keeps the public record, and enforces that red lines bind."""
+    party's outcomes once, keeps the public record, and enforces that red lines bind.
+
+    A party whose outside pressure changes its issue weights sees, in each round, the
+    utilities and ranking of the preferences in force in that round; each distinct set of
+    preferences is evaluated and ranked once per session, when first needed."""
 
     def __init__(
         self,
@@ -121,6 +125,15 @@ class Session:
             for p in range(n)
         ]
         self._discounts = [party.discount for party in scenario.parties]
+        # per party whose pressure changes its weights: those events (by index), and the
+        # views of the preference states met so far (keyed by the events in force)
+        self._weight_events = [
+            tuple(k for k, event in enumerate(party.pressure) if event.weights)
+            for party in scenario.parties
+        ]
+        self._weighted = any(self._weight_events)
+        self._states: dict[tuple[int, tuple[int, ...]], tuple] = {}
+        self._digits: np.ndarray | None = None
         # a party's reservation value when it never changes (no schedule given, no
         # pressure): the schedule need not be asked every turn
         self.fixed_reservations = [
@@ -142,6 +155,42 @@ class Session:
     def expired(self, round_: int) -> bool:
         return self.deadline.expired(round_, self.started)
 
+    def view(self, party: int, round_: int) -> tuple:
+        """``(party, utilities, forbidden, ranking, ranked_utilities)`` of ``party`` under
+        the preferences in force in round ``round_``."""
+        events = self._weight_events[party]
+        if not events:
+            return self._views[party]
+        pressure = self.table.scenario.parties[party].pressure
+        active = tuple(k for k in events if pressure[k].in_round(round_))
+        if not active:
+            return self._views[party]
+        key = (party, active)
+        view = self._states.get(key)
+        if view is None:
+            view = self._states[key] = self._preference_view(party, active)
+        return view
+
+    def _preference_view(self, party: int, active: tuple[int, ...]) -> tuple:
+        """The view of ``party`` when the weight changes of events ``active`` hold (a later
+        event's weight for an issue overrides an earlier one's)."""
+        scenario = self.table.scenario
+        prefs = scenario.parties[party].preferences
+        weights = prefs.weights.copy()
+        for k in active:
+            for issue, weight in scenario.parties[party].pressure[k].weights:
+                weights[issue] = weight
+        if self._digits is None:
+            self._digits = scenario.space.all(self.table.size)
+        base = self.table.utilities[:, party]
+        column = base.copy()
+        for issue in np.flatnonzero(weights != prefs.weights):
+            shift = weights[issue] - prefs.weights[issue]
+            column += shift * prefs.tables[issue][self._digits[:, issue]]
+        column.setflags(write=False)
+        breaks = self.table.breaks[:, party]
+        return (party, column, breaks, *allowed_order(column, breaks))
+
     def context(self, party: int, round_: int, record: Sequence[Event] | None = None) -> Context:
         """What ``party`` sees in round ``round_`` (the live record unless given one)."""
         reservation = self.fixed_reservations[party]
@@ -149,7 +198,8 @@ class Session:
             reservation = self.schedule(party, round_, self.on_table())
         # positional, in the order of Context's fields (the cheapest way to build one)
         return Context(
-            *self._views[party],  # party, utilities, forbidden, ranking, ranked_utilities
+            # party, utilities, forbidden, ranking, ranked_utilities
+            *(self.view(party, round_) if self._weighted else self._views[party]),
             reservation,
             round_,
             self.time(round_),
@@ -201,11 +251,16 @@ class Session:
         return action
 
     def finish(self, ending: Ending, agreement: int | None, rounds: int, why: str) -> Trace:
-        """The trace; without agreement every party gets its reservation value."""
-        if agreement is not None:
+        """The trace; with agreement every party gets its utility under the preferences in
+        force in the round of agreement (the last round), without every party its
+        reservation value."""
+        last = max(rounds - 1, 0)
+        if agreement is not None and not self._weighted:
             result = tuple(float(u) for u in self.table.utilities[agreement])
+        elif agreement is not None:
+            result = tuple(float(self.view(p, last)[1][agreement]) for p in range(self.parties))
         else:
-            last, on_table = max(rounds - 1, 0), self.on_table()
+            on_table = self.on_table()
             result = tuple(self.schedule(p, last, on_table) for p in range(self.parties))
         return Trace(
             scenario=self.table.scenario.name,
