@@ -187,7 +187,7 @@ def _servanda_setup(source: str):
 
     scenario = build_scenario(source)
     table = OutcomeTable.of(scenario)
-    table.ranking  # cached: computed once per domain, before the clock
+    _ = table.allowed_ranking, table.allowed_ranked_utilities  # cached before the clock
     return scenario, table
 
 

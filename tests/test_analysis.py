@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import random_scenario
-from servanda.analysis import analyze, nash_point, pareto_mask, red_line_breaches, score, utilities
+from servanda.analysis import analyze, pareto_mask, red_line_breaches, score, utilities
 from servanda.errors import SpaceTooLargeError, UnsupportedError
 from servanda.model import CategoricalIssue, Interaction, Party, Preferences, RedLine, Scenario
 

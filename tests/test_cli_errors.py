@@ -4,8 +4,6 @@ names the file, the place and what was expected; no traceback, nothing on stdout
 from __future__ import annotations
 
 import json
-import textwrap
-from pathlib import Path
 
 import pytest
 

@@ -51,7 +51,7 @@ class Pressure:
             frozen.append((int(issue), mask))
         object.__setattr__(self, "while_on_table", tuple(frozen))
         weights = tuple((int(issue), float(weight)) for issue, weight in self.weights)
-        for issue, weight in weights:
+        for _, weight in weights:
             if not math.isfinite(weight) or weight < 0:
                 raise ScenarioError(
                     f"pressure '{self.name}': a new weight must be a finite number >= 0, "
