@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -99,3 +101,43 @@ def test_time_dependent_targets_follow_faratin():
 def test_a_deadline_needs_rounds_or_seconds():
     with pytest.raises(ValueError, match="deadline"):
         AlternatingOffers(rounds=None, seconds=None)
+
+
+class _AcrossOwnRedLine(Hardliner):
+    """Offers the first outcome, whatever its own red lines say."""
+
+    name = "reckless"
+    plans_ahead = False
+
+    def bid(self, context):
+        return 0
+
+
+def test_a_proposer_may_not_offer_across_its_own_red_line():
+    scenario = random_scenario(3, 2, (2, 2), red_lines=True)
+    table = OutcomeTable.of(scenario)
+    party = int(np.flatnonzero(table.breaks[0])[0]) if table.breaks[0].any() else None
+    if party is None:
+        pytest.skip("outcome 0 breaks no red line in this scenario")
+    strategies = [Hardliner(), Hardliner()]
+    strategies[party] = _AcrossOwnRedLine()
+    if party == 1:  # party 1 proposes only after rejecting; make party 0 offer something else
+        strategies[0] = Boulware()
+    with pytest.raises(ValueError, match="breaks one of .* own red lines"):
+        AlternatingOffers(rounds=5).run(table, strategies)
+
+
+def test_discounting_applies_to_the_result_and_the_reservation():
+    scenario = load_yaml(EXAMPLES / "job-offer.yaml")
+    discounted = scenario.__class__(
+        scenario.name,
+        scenario.issues,
+        tuple(replace(p, discount=0.5) for p in scenario.parties),
+        scenario.description,
+    )
+    plain = run(scenario, [Boulware(), Conceder()], rounds=100)
+    trace = run(discounted, [Boulware(), Conceder()], rounds=100)
+    assert trace.agreement == plain.agreement
+    factor = 0.5 ** ((trace.rounds - 1) / 100)
+    np.testing.assert_allclose(trace.utilities, np.array(plain.utilities) * factor)
+    np.testing.assert_allclose(trace.reservations, scenario.reservations * factor)

@@ -180,3 +180,17 @@ def test_bad_weight_changes_are_rejected_with_their_place(tmp_path):
     with pytest.raises(ScenarioError, match="may not have while_on_table") as info:
         load_yaml(path)
     assert info.value.location.startswith("line ")
+
+
+def test_conditional_relief_stops_when_the_talks_break_down(moscow):
+    from servanda.negotiation.metrics import session_metrics
+    from servanda.analysis import analyze
+
+    trace = negotiate(moscow, [Boulware(), Linear(), Linear(), Linear()], AlternatingOffers(rounds=30))
+    assert not trace.agreed
+    russia = moscow.party_names.index("Russia")
+    # sanctions hold (from round 10); relief paid only while a deal is on the table does not
+    assert trace.utilities[russia] == pytest.approx(0.30)
+    assert trace.reservations == trace.utilities
+    m = session_metrics(trace, analyze(moscow))
+    assert m.advantages == (0.0, 0.0, 0.0, 0.0)  # no agreement: no gain over the alternative

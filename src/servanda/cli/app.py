@@ -201,7 +201,7 @@ def negotiate_command(
     protocol: Annotated[ProtocolName, typer.Option(help="Negotiation protocol.")] = ProtocolName.ALTERNATING,
     rounds: Annotated[int, typer.Option(min=1, help="Deadline in rounds.")] = 100,
     seconds: Annotated[Optional[float], typer.Option(min=0.001, help="Deadline in seconds.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of every random choice.")] = 0,
     plot: Annotated[Optional[Path], typer.Option(help="Draw the trace: .png, .svg or .pdf.")] = None,
     parties: Annotated[
         Optional[str], typer.Option(help="The two parties to plot (default: the first two).")
@@ -226,6 +226,8 @@ def negotiate_command(
     from servanda.negotiation.table import OutcomeTable
 
     scenario = load_scenario(scenario_path, format)
+    if len(scenario.parties) < 2:
+        raise ScenarioError("a negotiation needs at least two parties", source=str(scenario_path))
     if without_red_lines:
         scenario = scenario.without_red_lines()
     if without_pressure:
@@ -313,6 +315,9 @@ def tournament_command(
 
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise typer.BadParameter("must end in .png, .svg or .pdf", param_hint="--plot")
+    for path in (output, plot):  # checked before a long run, not after it
+        if path is not None:
+            _check_writable(path)
     if address is not None and backend is BackendName.LOCAL:
         raise typer.BadParameter("an address is for --backend ray", param_hint="--address")
     tournament = load_tournament(config)
@@ -374,3 +379,11 @@ def _ranking_view(ranking, title: str):
         "means over every (session, party) a strategy played; distances in utility space"
     )
     return table
+
+
+def _check_writable(path: Path) -> None:
+    """An output file can be created at ``path``: its folder exists and it is no folder."""
+    if path.is_dir():
+        raise ScenarioError("is a folder; expected a file name", source=str(path))
+    if not path.parent.is_dir():
+        raise ScenarioError("its folder does not exist", source=str(path))

@@ -27,7 +27,7 @@ class SessionMetrics:
     agreement: bool
     rounds: int
     utilities: tuple[float, ...]
-    advantages: tuple[float, ...]  # utility minus reservation value
+    advantages: tuple[float, ...]  # utility minus the reservation value in force at the end
     welfare: float
     pareto_distance: float | None
     nash_distance: float | None
@@ -37,7 +37,12 @@ class SessionMetrics:
 def session_metrics(trace: Trace, analysis: Analysis) -> SessionMetrics:
     """Metrics of ``trace``, against the analysis of the scenario it was played on."""
     result = np.asarray(trace.utilities, dtype=float)
-    reservations = analysis.scenario.reservations
+    # the reservation values in force when the session ended (outside pressure moves them)
+    reservations = (
+        np.asarray(trace.reservations, dtype=float)
+        if trace.reservations
+        else analysis.scenario.reservations
+    )
     frontier = analysis.frontier.utilities
 
     def distance_to(name: str) -> float | None:

@@ -48,6 +48,7 @@ class Trace:
     # the round of agreement (outside pressure may change weights); else its reservation value
     utilities: tuple[float, ...]
     explanation: str = ""
+    reservations: tuple[float, ...] = ()  # each party's reservation value at the end
 
     @property
     def agreed(self) -> bool:

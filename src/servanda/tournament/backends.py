@@ -64,7 +64,7 @@ def run(
         (with round deadlines; a deadline in seconds depends on the machine's speed).
     """
     backend = backend or tournament.backend
-    workers = workers or tournament.workers
+    workers = tournament.workers if workers is None else workers
     if backend not in ("local", "ray"):
         raise ValueError(f"unknown backend {backend!r}; expected local or ray")
     if workers is not None and workers < 1:
@@ -129,10 +129,15 @@ def _ray(
         raise UnsupportedError("the ray backend needs Ray: pip install 'servanda[ray]'") from None
     started = not ray.is_initialized()
     if started:
-        if address:
-            ray.init(address=address, logging_level=logging.WARNING)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.WARNING)
+        try:
+            if address:
+                ray.init(address=address, logging_level=logging.WARNING)
+            else:
+                ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.WARNING)
+        except Exception as exc:  # Ray raises many kinds; the user needs one line
+            where = f"at {address!r}" if address else "locally"
+            message = " ".join(str(exc).split())
+            raise UnsupportedError(f"cannot start or reach Ray {where}: {message}") from None
     try:
         workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         ranges = chunks(plan.total, workers, chunk_size)

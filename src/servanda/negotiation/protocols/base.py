@@ -195,7 +195,7 @@ class Session:
         """What ``party`` sees in round ``round_`` (the live record unless given one)."""
         reservation = self.fixed_reservations[party]
         if reservation is None:
-            reservation = self.schedule(party, round_, self.on_table())
+            reservation = self.schedule(party, round_, self.on_table(record))
         # positional, in the order of Context's fields (the cheapest way to build one)
         return Context(
             # party, utilities, forbidden, ranking, ranked_utilities
@@ -208,9 +208,10 @@ class Session:
             self._discounts[party],
         )
 
-    def on_table(self) -> int | None:
-        """The outcome of the latest offer (a party's or the mediator's), if any."""
-        for event in reversed(self.history):
+    def on_table(self, record: Sequence[Event] | None = None) -> int | None:
+        """The outcome of the latest offer (a party's or the mediator's) in ``record`` (the
+        live record by default), if any."""
+        for event in reversed(self.history if record is None else record):
             if event.action is Action.OFFER:
                 return event.outcome
         return None
@@ -221,10 +222,13 @@ class Session:
         round_: int,
         record: Sequence[Event] | None = None,
         context: Context | None = None,
+        binding: bool = True,
     ) -> int | None:
         """Ask ``party`` for an offer and record it (or its walking away, as END). A
         protocol passes the ``context`` of the party's turn when it already built one (a
-        counter-offer made in the turn that rejected an offer)."""
+        counter-offer made in the turn that rejected an offer). A ``binding`` offer is one
+        its proposer stands by (alternating offers): it may not break the proposer's own
+        red lines; a mediation request for changes is not binding."""
         ctx = context or self.context(party, round_, record)
         proposal = self.strategies[party].propose(ctx)
         if proposal is None:
@@ -234,6 +238,12 @@ class Session:
             raise ValueError(
                 f"strategy {self.strategies[party].name} of {self.names[party]} proposed outcome "
                 f"{proposal}, outside the space of {self.table.size} outcomes"
+            )
+        if binding and self.table.breaks[int(proposal), party]:
+            # a proposer stands by its offer: offering across its own red line would accept it
+            raise ValueError(
+                f"strategy {self.strategies[party].name} of {self.names[party]} proposed outcome "
+                f"{proposal}, which breaks one of {self.names[party]}'s own red lines"
             )
         self.history.append(Event(round_, ctx.time, party, Action.OFFER, int(proposal)))
         return int(proposal)
@@ -251,17 +261,25 @@ class Session:
         return action
 
     def finish(self, ending: Ending, agreement: int | None, rounds: int, why: str) -> Trace:
-        """The trace; with agreement every party gets its utility under the preferences in
-        force in the round of agreement (the last round), without every party its
-        reservation value."""
+        """The trace. Each party's reservation value is the one in force at the end, with
+        nothing on the table (relief conditional on a deal on the table stops when the talks
+        end). With agreement, each party gets its utility under the preferences in force in
+        the round of agreement; without, its reservation value. A party with a discount
+        factor ``d`` gets both multiplied by ``d ** t``, ``t`` the relative time at the end
+        (as GENIUS discounts)."""
         last = max(rounds - 1, 0)
-        if agreement is not None and not self._weighted:
-            result = tuple(float(u) for u in self.table.utilities[agreement])
-        elif agreement is not None:
-            result = tuple(float(self.view(p, last)[1][agreement]) for p in range(self.parties))
+        reservations = [self.schedule(p, last, None) for p in range(self.parties)]
+        if agreement is None:
+            result = list(reservations)
+        elif not self._weighted:
+            result = [float(u) for u in self.table.utilities[agreement]]
         else:
-            on_table = self.on_table()
-            result = tuple(self.schedule(p, last, on_table) for p in range(self.parties))
+            result = [float(self.view(p, last)[1][agreement]) for p in range(self.parties)]
+        t = self.time(last)
+        for p, discount in enumerate(self._discounts):
+            if discount is not None:
+                result[p] *= discount**t
+                reservations[p] *= discount**t
         return Trace(
             scenario=self.table.scenario.name,
             parties=self.names,
@@ -271,8 +289,9 @@ class Session:
             ending=ending,
             agreement=agreement,
             rounds=rounds,
-            utilities=result,
+            utilities=tuple(result),
             explanation=why,
+            reservations=tuple(reservations),
         )
 
     def walked_away(self, party: int, rounds: int) -> Trace:

@@ -119,7 +119,7 @@ class SingleText(Deadline):
             record = tuple(session.history)  # proposals are simultaneous: one shared record
             proposals = []
             for party in range(n):
-                proposal = session.propose(party, round_, record)
+                proposal = session.propose(party, round_, record, binding=False)
                 if proposal is None:
                     return session.walked_away(party, round_ + 1)
                 proposals.append(proposal)

@@ -72,7 +72,8 @@ def make_strategy(spec: str) -> Strategy:
         )
     name, arguments = match.group(1).lower(), match.group(2)
     if name not in STRATEGIES:
-        raise ValueError(f"unknown strategy {name!r} in {spec!r}; known: {_known()}")
+        where = "" if name == spec.strip() else f" in {spec!r}"
+        raise ValueError(f"unknown strategy {name!r}{where}; known: {_known()}")
     cls = STRATEGIES[name]
     accepted = _parameters(cls)
     kwargs: dict[str, int | float] = {}

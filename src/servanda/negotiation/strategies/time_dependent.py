@@ -10,6 +10,8 @@ reaches the target, so its offers are as good for the others as its aim allows.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,7 +40,7 @@ class TimeDependent(BiddingStrategy):
     def __init__(
         self, e: float, k: float = 0.0, acceptance: AcceptanceCondition = DEFAULT_ACCEPTANCE
     ):
-        if e <= 0 or not 0 <= k <= 1:
+        if not (math.isfinite(e) and e > 0) or not 0 <= k <= 1:
             raise ValueError("the exponent e must be positive and k within [0, 1]")
         super().__init__(acceptance)
         self.e, self.k = e, k
