@@ -54,6 +54,20 @@ class OutcomeTable:
         return self.utilities.shape[1]
 
     @cached_property
+    def pressure_conditions(self) -> dict[tuple[int, int], np.ndarray]:
+        """For each conditional pressure event ``k`` of party ``p``: whether its condition
+        on the table holds, for every outcome (keyed ``(p, k)``)."""
+        conditional: dict[tuple[int, int], np.ndarray] = {}
+        parties = self.scenario.parties
+        if any(event.while_on_table for party in parties for event in party.pressure):
+            digits = self.scenario.space.all()
+            for p, party in enumerate(parties):
+                for k, event in enumerate(party.pressure):
+                    if event.while_on_table:
+                        conditional[p, k] = event.holds(digits)
+        return conditional
+
+    @cached_property
     def allowed_ranking(self) -> tuple[np.ndarray, ...]:
         """Per party, its ranking without the outcomes that break its own red lines."""
         rankings = []

@@ -23,13 +23,7 @@ def pressure_schedule(table: OutcomeTable) -> ReservationSchedule:
     """The reservation values the scenario's outside pressure implies: each party's own
     value plus the changes of its :class:`~servanda.model.Pressure` events in force."""
     scenario = table.scenario
-    conditional: dict[tuple[int, int], np.ndarray] = {}
-    if any(event.while_on_table for party in scenario.parties for event in party.pressure):
-        digits = scenario.space.all()
-        for p, party in enumerate(scenario.parties):
-            for k, event in enumerate(party.pressure):
-                if event.while_on_table:
-                    conditional[p, k] = event.holds(digits)
+    conditional = table.pressure_conditions  # computed once per table, not per session
 
     def reservation(party: int, round_: int, on_table: int | None) -> float:
         value = scenario.parties[party].reservation
