@@ -182,28 +182,13 @@ def servanda_worker(source: str) -> dict:
 
 
 def negmas_worker(source: str) -> dict:
-    from negmas.outcomes import make_issue, make_os
-    from negmas.preferences import LinearAdditiveUtilityFunction
     from negmas.preferences.ops import nash_points, pareto_frontier
-    from negmas.preferences.value_fun import TableFun
+
+    from servanda.formats.negmas import to_negmas
 
     scenario = build_scenario(source.partition("@")[0])
-    labels = [[str(option) for option in issue.options] for issue in scenario.issues]
-    outcome_space = make_os(
-        [make_issue(values=names, name=issue.name) for names, issue in zip(labels, scenario.issues)]
-    )
-    ufuns = [
-        LinearAdditiveUtilityFunction(
-            values=[
-                TableFun(dict(zip(names, table.tolist())))
-                for names, table in zip(labels, party.preferences.weighted_tables)
-            ],
-            weights=[1.0] * len(labels),
-            outcome_space=outcome_space,
-            reserved_value=party.reservation,
-        )
-        for party in scenario.parties
-    ]
+    converted = to_negmas(scenario)
+    outcome_space, ufuns = converted.outcome_space, converted.ufuns
     reservations = [party.reservation for party in scenario.parties]
 
     def run():

@@ -257,35 +257,10 @@ def servanda_pool_worker(source: str) -> dict:
 def _negmas_ufuns(scenario):
     """NegMAS outcome space and linear-additive ufuns from Servanda's weighted value tables,
     red-line options valued at RED_LINE_PENALTY."""
-    from negmas.outcomes import make_issue, make_os
-    from negmas.preferences import LinearAdditiveUtilityFunction
-    from negmas.preferences.value_fun import TableFun
+    from servanda.formats.negmas import to_negmas
 
-    labels = [[str(option) for option in issue.options] for issue in scenario.issues]
-    outcome_space = make_os(
-        [make_issue(values=names, name=issue.name) for names, issue in zip(labels, scenario.issues)]
-    )
-    ufuns = []
-    for party in scenario.parties:
-        if not party.preferences.is_linear_additive or not all(
-            line.is_separable for line in party.red_lines
-        ):
-            raise ValueError(f"{party.name}: needs linear-additive utility, separable red lines")
-        tables = []
-        for i, (names, table) in enumerate(zip(labels, party.preferences.weighted_tables)):
-            values = table.astype(float).copy()
-            for line in party.red_lines:
-                values[line.forbidden_options(i, len(names))] = RED_LINE_PENALTY
-            tables.append(TableFun(dict(zip(names, values.tolist()))))
-        ufuns.append(
-            LinearAdditiveUtilityFunction(
-                values=tables,
-                weights=[1.0] * len(labels),
-                outcome_space=outcome_space,
-                reserved_value=party.reservation,
-            )
-        )
-    return labels, outcome_space, ufuns
+    converted = to_negmas(scenario, red_line_value=RED_LINE_PENALTY)
+    return converted.labels, converted.outcome_space, converted.ufuns
 
 
 def _check_same_utilities(scenario, labels, ufuns, samples: int = 200) -> None:

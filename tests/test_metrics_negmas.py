@@ -79,13 +79,11 @@ import numpy as np
 import pytest
 
 import negmas.preferences.ops as negmas_ops
-from negmas.outcomes import make_issue, make_os
-from negmas.preferences import LinearAdditiveUtilityFunction
-from negmas.preferences.value_fun import TableFun
 
 from conftest import GENIUS_DATA
 from servanda.analysis import analyze, utilities
 from servanda.formats.genius import load_genius_folder
+from servanda.formats.negmas import to_negmas
 from servanda.model import CategoricalIssue, Party, Preferences, Scenario
 from servanda.negotiation import AlternatingOffers, negotiate, session_metrics
 from servanda.negotiation.strategies.time_dependent import Boulware, Conceder, Linear
@@ -100,26 +98,8 @@ GENIUS_ANAC = GENIUS_DATA / "anac"
 def negmas_ufuns(scenario: Scenario):
     """NegMAS ufuns equal bit for bit to Servanda's utilities, and all outcomes as label
     tuples in Servanda's index order."""
-    labels = [[str(option) for option in issue.options] for issue in scenario.issues]
-    outcome_space = make_os(
-        [make_issue(values=ls, name=issue.name) for ls, issue in zip(labels, scenario.issues)]
-    )
-    outcomes = [
-        tuple(labels[i][d] for i, d in enumerate(row)) for row in scenario.space.all().tolist()
-    ]
-    ufuns = [
-        LinearAdditiveUtilityFunction(
-            values=[
-                TableFun(dict(zip(ls, table.tolist())))
-                for ls, table in zip(labels, party.preferences.weighted_tables)
-            ],
-            weights=[1.0] * len(labels),
-            outcome_space=outcome_space,
-            reserved_value=float(party.reservation),
-        )
-        for party in scenario.parties
-    ]
-    return ufuns, outcomes
+    converted = to_negmas(scenario)
+    return converted.ufuns, converted.outcomes(scenario.space.all())
 
 
 def with_reservations(scenario: Scenario, reservations) -> Scenario:

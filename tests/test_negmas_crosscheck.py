@@ -60,13 +60,11 @@ import pytest
 
 import negmas.preferences.ops as negmas_ops  # noqa: E402
 
-from negmas.outcomes import make_issue, make_os  # noqa: E402
-from negmas.preferences import LinearAdditiveUtilityFunction  # noqa: E402
-from negmas.preferences.value_fun import TableFun  # noqa: E402
 
 from conftest import GENIUS_DATA  # noqa: E402
 from servanda.analysis import analyze, nash_point, pareto_mask, utilities  # noqa: E402
 from servanda.formats.genius import load_genius_folder  # noqa: E402
+from servanda.formats.negmas import to_negmas  # noqa: E402
 from servanda.model import CategoricalIssue, Party, Preferences, Scenario  # noqa: E402
 
 GENIUS_ANAC = GENIUS_DATA / "anac"
@@ -87,32 +85,13 @@ class NegmasView:
     outcome indices)."""
 
     def __init__(self, scenario: Scenario):
-        self.labels = [[str(option) for option in issue.options] for issue in scenario.issues]
-        self.outcome_space = make_os(
-            [
-                make_issue(values=labels, name=issue.name)
-                for labels, issue in zip(self.labels, scenario.issues)
-            ]
-        )
-        digits = scenario.space.all()
-        self.outcomes = [
-            tuple(self.labels[i][d] for i, d in enumerate(row)) for row in digits.tolist()
-        ]
         self.scenario = scenario
+        converted = to_negmas(scenario)
+        self.outcome_space = converted.outcome_space
+        self.outcomes = converted.outcomes(scenario.space.all())
 
-    def ufuns(self, reservations: np.ndarray) -> list[LinearAdditiveUtilityFunction]:
-        return [
-            LinearAdditiveUtilityFunction(
-                values=[
-                    TableFun(dict(zip(labels, table.tolist())))
-                    for labels, table in zip(self.labels, party.preferences.weighted_tables)
-                ],
-                weights=[1.0] * len(self.labels),
-                outcome_space=self.outcome_space,
-                reserved_value=float(r),
-            )
-            for party, r in zip(self.scenario.parties, reservations)
-        ]
+    def ufuns(self, reservations: np.ndarray) -> list:
+        return to_negmas(self.scenario, reservations=reservations).ufuns
 
 
 def vectors(utils: np.ndarray, rows) -> set[tuple[float, ...]]:
