@@ -54,3 +54,19 @@ def reported_at(source: str | None, location: str | None = None) -> Iterator[Non
         yield
     except ScenarioError as exc:
         raise exc.at(source, location) from None
+
+
+class KeyFileError(ServandaError):
+    """A key file is missing, unreadable or not an Ed25519 key in a supported format."""
+
+
+class LedgerError(ServandaError):
+    """A ledger cannot be opened or does not hold what was asked for."""
+
+
+class TreatyError(ServandaError):
+    """A treaty act (draft, mandate, signature, ratification) is malformed or not allowed."""
+
+
+class BundleError(ServandaError):
+    """A treaty bundle is unreadable, malformed or fails verification."""

@@ -17,13 +17,14 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from servanda.analysis import analyze, score
 from servanda.analysis.report import analysis_dict
 from servanda.analysis.scoring import score_dict
+from servanda.cli.treaty import add_treaty_commands
 from servanda.errors import OutcomeError, ScenarioError
 from servanda.formats import FORMATS, load_scenario, save_scenario, scenario_json_schema
 from servanda.formats.proposals import load_proposal, parse_choice
 from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
 
 app = typer.Typer(
-    help="Servanda: model, analyse and (later) negotiate and bind multi-issue negotiations.",
+    help="Servanda: model, analyse, negotiate and bind multi-issue negotiations.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -387,3 +388,6 @@ def _check_writable(path: Path) -> None:
         raise ScenarioError("is a folder; expected a file name", source=str(path))
     if not path.parent.is_dir():
         raise ScenarioError("its folder does not exist", source=str(path))
+
+
+add_treaty_commands(app)

@@ -70,7 +70,7 @@ def read_text(path: Path) -> str:
 def loads_yaml(text: str, source: str = "<string>") -> Scenario:
     """Build a scenario from the text of a native scenario file."""
     data, lines = parse_yaml(text, source)
-    where = _Locator(lines, source)
+    where = Locator(lines, source)
     try:
         document = ScenarioDoc.model_validate(data)
     except ValidationError as exc:
@@ -117,16 +117,16 @@ def _index_lines(
         seen.add(id(node))
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
+        keys: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            if key in seen:
+            if key in keys:
                 raise ScenarioError(
                     f"duplicate key '{key}'",
                     source=source,
                     location=f"line {key_node.start_mark.line + 1}",
                 )
-            seen.add(key)
+            keys.add(key)
             _index_lines(value_node, path + (key,), lines, source, seen)
             lines[path + (key,)] = key_node.start_mark.line + 1  # the key's line, not the value's
     elif isinstance(node, yaml.SequenceNode):
@@ -134,7 +134,7 @@ def _index_lines(
             _index_lines(item, path + (i,), lines, source, seen)
 
 
-class _Locator:
+class Locator:
     """Turns a path inside the document into ``line N (a.b[2].c)``."""
 
     def __init__(self, lines: Mapping[Path_, int], source: str):
@@ -179,9 +179,9 @@ def _is_tag(part: str) -> bool:
 
 
 # -- building the model --------------------------------------------------------------------
-def build(document: ScenarioDoc, where: _Locator | None = None) -> Scenario:
+def build(document: ScenarioDoc, where: Locator | None = None) -> Scenario:
     """Turn a validated document into a :class:`Scenario`, checking cross-references."""
-    where = where or _Locator({}, "<document>")
+    where = where or Locator({}, "<document>")
     issues = tuple(_issue(doc, ("issues", i), where) for i, doc in enumerate(document.issues))
     _require_unique([i.name for i in issues], "issue", ("issues",), where)
     _require_unique([p.name for p in document.parties], "party", ("parties",), where)
@@ -192,7 +192,7 @@ def build(document: ScenarioDoc, where: _Locator | None = None) -> Scenario:
         return Scenario(document.name, issues, parties, document.description)
 
 
-def _issue(doc: Any, path: Path_, where: _Locator) -> Issue:
+def _issue(doc: Any, path: Path_, where: Locator) -> Issue:
     if isinstance(doc, (CategoricalIssueDoc, OrdinalIssueDoc)):
         if not doc.options:
             raise where.error(path + ("options",), f"issue '{doc.name}' has no options; expected at least one")
@@ -210,7 +210,7 @@ def _issue(doc: Any, path: Path_, where: _Locator) -> Issue:
         return RealIssue(doc.name, doc.min, doc.max, tuple(doc.extra), steps=doc.steps)
 
 
-def _party(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> Party:
+def _party(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: Locator) -> Party:
     names = [issue.name for issue in issues]
     for key in ("weights", "values"):
         for name in getattr(doc, key):
@@ -257,7 +257,7 @@ def _party(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locato
         )
 
 
-def _check_weights(doc: PartyDoc, weights: np.ndarray, path: Path_, where: _Locator) -> None:
+def _check_weights(doc: PartyDoc, weights: np.ndarray, path: Path_, where: Locator) -> None:
     for name, w in doc.weights.items():
         if not math.isfinite(w) or w < 0:
             raise where.error(path + (name,), f"weight of issue '{name}' is {w}; expected a number >= 0")
@@ -272,7 +272,7 @@ def _check_weights(doc: PartyDoc, weights: np.ndarray, path: Path_, where: _Loca
         raise where.error(path, f"the weights of party '{doc.name}' sum to 0; cannot normalise")
 
 
-def _table(spec: Any, issue: Issue, path: Path_, where: _Locator, raw: bool) -> np.ndarray:
+def _table(spec: Any, issue: Issue, path: Path_, where: Locator, raw: bool) -> np.ndarray:
     if isinstance(spec, PiecewiseDoc):
         return _piecewise(spec, issue, path, where)
     table = np.full(issue.size, np.nan)
@@ -295,7 +295,7 @@ def _table(spec: Any, issue: Issue, path: Path_, where: _Locator, raw: bool) -> 
     return table
 
 
-def _piecewise(spec: PiecewiseDoc, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
+def _piecewise(spec: PiecewiseDoc, issue: Issue, path: Path_, where: Locator) -> np.ndarray:
     if not isinstance(issue, NumericIssue):
         raise where.error(path, f"issue '{issue.name}' is not numeric; give a value per option")
     xs = np.array([p[0] for p in spec.points])
@@ -317,12 +317,12 @@ def _piecewise(spec: PiecewiseDoc, issue: Issue, path: Path_, where: _Locator) -
     return np.concatenate([table, extra])
 
 
-def _check_value(value: float, path: Path_, where: _Locator) -> None:
+def _check_value(value: float, path: Path_, where: Locator) -> None:
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise where.error(path, f"option value {value} is out of range; expected a number in [0, 1]")
 
 
-def _interactions(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> tuple[Interaction, ...]:
+def _interactions(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: Locator) -> tuple[Interaction, ...]:
     names = [i.name for i in issues]
     matrices: dict[tuple[int, int], np.ndarray] = {}
     for k, term in enumerate(doc.interactions):
@@ -343,7 +343,7 @@ def _interactions(doc: PartyDoc, issues: tuple[Issue, ...], path: Path_, where: 
     return tuple(Interaction(a, b, m) for (a, b), m in sorted(matrices.items()))
 
 
-def _red_line(doc: RedLineDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> RedLine:
+def _red_line(doc: RedLineDoc, issues: tuple[Issue, ...], path: Path_, where: Locator) -> RedLine:
     if (doc.never is None) == (doc.only is None):
         raise where.error(path, f"red line '{doc.name}' needs exactly one of 'never' and 'only'")
     key = "never" if doc.never is not None else "only"
@@ -363,7 +363,7 @@ def _red_line(doc: RedLineDoc, issues: tuple[Issue, ...], path: Path_, where: _L
     return RedLine(doc.name, boxes, doc.description)
 
 
-def _pressure(doc: PressureDoc, issues: tuple[Issue, ...], path: Path_, where: _Locator) -> Pressure:
+def _pressure(doc: PressureDoc, issues: tuple[Issue, ...], path: Path_, where: Locator) -> Pressure:
     names = [i.name for i in issues]
     conditions = []
     for name, selection in doc.while_on_table.items():
@@ -397,7 +397,7 @@ def _pressure(doc: PressureDoc, issues: tuple[Issue, ...], path: Path_, where: _
         )
 
 
-def _select(selection: Any, issue: Issue, path: Path_, where: _Locator) -> np.ndarray:
+def _select(selection: Any, issue: Issue, path: Path_, where: Locator) -> np.ndarray:
     """Boolean mask of the options a red-line condition selects."""
     if isinstance(selection, ComparisonDoc):
         if not isinstance(issue, NumericIssue):
@@ -423,7 +423,7 @@ def _select(selection: Any, issue: Issue, path: Path_, where: _Locator) -> np.nd
     return mask
 
 
-def _require_unique(names: Sequence[Any], what: str, path: Path_, where: _Locator) -> None:
+def _require_unique(names: Sequence[Any], what: str, path: Path_, where: Locator) -> None:
     seen: set[str] = set()
     for k, name in enumerate(names):
         if str(name) in seen:

@@ -1,0 +1,35 @@
+"""Deterministic JSON: what is signed or hashed is always the RFC 8785 serialisation, so a
+signature made here verifies in any other JCS implementation, and strict parsing of what
+comes back in."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+
+def canonical_json(value: Any) -> bytes:
+    """The RFC 8785 (JSON Canonicalization Scheme) bytes of ``value``: keys sorted by UTF-16
+    code units, no whitespace, ECMAScript number formatting, UTF-8."""
+    return rfc8785.dumps(value)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"'{name}' is not JSON")
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse JSON strictly: duplicate keys and NaN/Infinity are errors (``ValueError``), so
+    two readers can never disagree about what a signed document says."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)

@@ -1,0 +1,205 @@
+"""An append-only, tamper-evident log in a store: entries numbered 0, 1, 2, ..., their
+RFC 9162 Merkle tree, signed tree heads, and inclusion and consistency proofs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, Select, func, insert, select
+
+from servanda.crypto import generate_key, public_hex
+from servanda.errors import LedgerError
+from servanda.ledger import merkle
+from servanda.ledger.timestamps import parse_timestamp, utc_timestamp
+from servanda.ledger.treehead import SignedTreeHead, sign_tree_head
+from servanda.store import log_entries, logs, writing
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One log entry: its number, what kind of record it is, the bytes recorded, their
+    RFC 9162 leaf hash (which covers ``data`` only) and when the log received it."""
+
+    seq: int
+    kind: str
+    data: bytes
+    leaf_hash: bytes
+    appended_at: str
+
+
+class Ledger:
+    """One named log in a store. Every method reads the database afresh, so several
+    processes may append to and read the same log."""
+
+    def __init__(self, engine: Engine, name: str, log_id: int, key: Ed25519PrivateKey):
+        self.engine = engine
+        self.name = name
+        self.public_key = public_hex(key)
+        self._id = log_id
+        self._key = key
+
+    @classmethod
+    def create(cls, engine: Engine, name: str) -> Ledger:
+        """A new, empty log called ``name`` with a fresh signing key."""
+        if not isinstance(name, str) or not name:
+            raise LedgerError("a log needs a non-empty name")
+        key = generate_key()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        with writing(engine) as connection:
+            if connection.execute(select(logs.c.id).where(logs.c.name == name)).first():
+                raise LedgerError(f"a log named '{name}' already exists")
+            log_id = connection.execute(
+                insert(logs).values(
+                    name=name, public_key=public_hex(key), private_key=pem, created_at=utc_timestamp()
+                )
+            ).inserted_primary_key[0]
+        return cls(engine, name, log_id, key)
+
+    @classmethod
+    def open(cls, engine: Engine, name: str) -> Ledger:
+        """The existing log called ``name``."""
+        with engine.connect() as connection:
+            row = connection.execute(select(logs).where(logs.c.name == name)).first()
+        if row is None:
+            raise LedgerError(f"no log named '{name}'")
+        try:
+            key = serialization.load_pem_private_key(row.private_key.encode(), password=None)
+        except (ValueError, TypeError):
+            key = None
+        if not isinstance(key, Ed25519PrivateKey) or public_hex(key) != row.public_key:
+            raise LedgerError(f"log '{name}': its stored signing key is damaged")
+        return cls(engine, name, row.id, key)
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.name!r}, log_key={self.public_key[:16]}...)"
+
+    @property
+    def size(self) -> int:
+        """The number of entries."""
+        with self.engine.connect() as connection:
+            return connection.execute(self._next_seq()).scalar_one()
+
+    def append(self, kind: str, data: bytes, at: datetime | None = None) -> Entry:
+        """Record ``data`` as the next entry, received at ``at`` (default: now). The entry
+        is committed, and durable, when this returns."""
+        if not isinstance(kind, str) or not kind:
+            raise LedgerError(f"log '{self.name}': an entry needs a non-empty kind")
+        if not isinstance(data, bytes):
+            raise LedgerError(f"log '{self.name}': entry data must be bytes, not {type(data).__name__}")
+        appended_at = utc_timestamp(at)
+        with writing(self.engine) as connection:
+            # Lock the log's row: PostgreSQL then serialises appends to this log as SQLite's
+            # immediate transaction does (SQLite compiles FOR UPDATE away).
+            connection.execute(select(logs.c.id).where(logs.c.id == self._id).with_for_update())
+            seq = connection.execute(self._next_seq()).scalar_one()
+            entry = Entry(seq, kind, data, merkle.leaf_hash(data), appended_at)
+            connection.execute(
+                insert(log_entries).values(
+                    log_id=self._id,
+                    seq=seq,
+                    kind=kind,
+                    data=data,
+                    leaf_hash=entry.leaf_hash,
+                    appended_at=appended_at,
+                )
+            )
+        return entry
+
+    def entry(self, seq: int) -> Entry:
+        """The entry numbered ``seq``."""
+        found = self.entries(seq, seq + 1) if isinstance(seq, int) and seq >= 0 else []
+        if not found:
+            raise LedgerError(f"log '{self.name}' has no entry {seq}")
+        return found[0]
+
+    def entries(self, start: int = 0, stop: int | None = None) -> list[Entry]:
+        """The entries numbered ``start`` up to (not including) ``stop``, in order."""
+        if start < 0 or (stop is not None and stop < start):
+            raise LedgerError(f"log '{self.name}': no entries from {start} to {stop}")
+        query = self._rows().where(log_entries.c.seq >= start)
+        if stop is not None:
+            query = query.where(log_entries.c.seq < stop)
+        with self.engine.connect() as connection:
+            return [Entry(*row) for row in connection.execute(query)]
+
+    def leaf_hashes(self, size: int | None = None) -> list[bytes]:
+        """The leaf hashes of the first ``size`` entries (default: all)."""
+        with self.engine.connect() as connection:
+            current = connection.execute(self._next_seq()).scalar_one()
+            size = current if size is None else size
+            if not 0 <= size <= current:
+                raise LedgerError(f"log '{self.name}' has {current} entries, not {size}")
+            hashes = connection.execute(
+                select(log_entries.c.leaf_hash)
+                .where(log_entries.c.log_id == self._id, log_entries.c.seq < size)
+                .order_by(log_entries.c.seq)
+            ).scalars().all()
+        if len(hashes) != size:
+            raise LedgerError(f"log '{self.name}': entries are missing below {size}; run check()")
+        return list(hashes)
+
+    def tree_head(self, size: int | None = None, at: datetime | None = None) -> SignedTreeHead:
+        """The log's signed tree head over its first ``size`` entries (default: all), dated
+        ``at`` (default: now)."""
+        hashes = self.leaf_hashes(size)
+        return sign_tree_head(self._key, len(hashes), merkle.tree_root(hashes), utc_timestamp(at))
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> list[bytes]:
+        """The proof that entry ``seq`` is in the tree of the first ``size`` entries
+        (default: all) (RFC 9162 §2.1.3)."""
+        hashes = self.leaf_hashes(size)
+        if not 0 <= seq < len(hashes):
+            raise LedgerError(f"log '{self.name}': entry {seq} is not among the first {len(hashes)}")
+        return merkle.inclusion_proof(hashes, seq)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """The proof that the tree of the first ``new_size`` entries (default: all) extends
+        the tree of the first ``old_size`` (RFC 9162 §2.1.4); ``old_size`` must be at least 1."""
+        hashes = self.leaf_hashes(new_size)
+        if not 0 < old_size <= len(hashes):
+            raise LedgerError(
+                f"log '{self.name}': no consistency proof from size {old_size} to {len(hashes)}"
+            )
+        return merkle.consistency_proof(hashes, old_size)
+
+    def check(self) -> None:
+        """Recompute every leaf hash from the stored data and check that the entries are
+        numbered 0..n-1 without gaps; ``LedgerError`` names the first bad entry."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(self._rows())
+            for expected, row in enumerate(rows):
+                entry = Entry(*row)
+                where = f"log '{self.name}': entry {entry.seq}"
+                if entry.seq != expected:
+                    raise LedgerError(f"log '{self.name}': entry {expected} is missing")
+                if merkle.leaf_hash(entry.data) != entry.leaf_hash:
+                    raise LedgerError(f"{where}: its data does not match its leaf hash")
+                try:
+                    parse_timestamp(entry.appended_at)
+                except ValueError as exc:
+                    raise LedgerError(f"{where}: bad time of appending ({exc})") from None
+
+    def _next_seq(self) -> Select:
+        return select(func.coalesce(func.max(log_entries.c.seq) + 1, 0)).where(
+            log_entries.c.log_id == self._id
+        )
+
+    def _rows(self) -> Select:
+        return (
+            select(
+                log_entries.c.seq,
+                log_entries.c.kind,
+                log_entries.c.data,
+                log_entries.c.leaf_hash,
+                log_entries.c.appended_at,
+            )
+            .where(log_entries.c.log_id == self._id)
+            .order_by(log_entries.c.seq)
+        )

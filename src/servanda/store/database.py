@@ -1,0 +1,123 @@
+"""Opening a Servanda store: an SQLite file by default, or any SQLAlchemy URL.
+
+SQLite is set up for a log that several processes append to: write-ahead logging with a
+full sync on every commit (an acknowledged append survives a crash), foreign keys, waiting
+for locks instead of failing, and write transactions that take the write lock when they
+begin, so that two writers never both read the same "next sequence number".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError
+
+from servanda.errors import LedgerError
+from servanda.store.tables import metadata
+
+#: Execution option of a connection whose transactions will write (see :func:`writing`).
+_WRITE = "servanda_write"
+
+_PRAGMAS = (
+    "PRAGMA busy_timeout=10000",  # first, so that the pragmas below wait for a lock too
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def open_database(location: str | Path) -> Engine:
+    """An engine for the store at ``location``, with its tables created if it is new.
+
+    A location containing ``"://"`` is an SQLAlchemy URL, used as is; anything else is the
+    path of an SQLite file, created if missing (its directory must exist). A file that is
+    not an SQLite database, or a database holding other tables but not a store's, raises
+    :class:`LedgerError`.
+    """
+    text = str(location)
+    if "://" in text:
+        engine = create_engine(text)
+    else:
+        path = Path(location)
+        if not path.parent.is_dir():
+            raise LedgerError(f"{path}: the directory {path.parent} does not exist")
+        if path.is_dir():
+            raise LedgerError(f"{path}: is a directory, not a database file")
+        engine = create_engine(URL.create("sqlite+pysqlite", database=str(path)))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+    try:
+        _prepare(engine, text)
+    except DBAPIError as exc:
+        engine.dispose()
+        what = "an SQLite database" if engine.dialect.name == "sqlite" else "a usable database"
+        raise LedgerError(f"{text}: not {what} ({exc.orig})") from None
+    except LedgerError:
+        engine.dispose()
+        raise
+    return engine
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it holds the write lock from its start, so
+    what it reads cannot change before it commits. Commits on leaving without error."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE: True})
+        with connection.begin():
+            yield connection
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own implicit BEGIN would be deferred; take over transaction control.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    # A deferred BEGIN would let two writers read the same state and then collide (or, with
+    # a stale read, both choose the same sequence number); IMMEDIATE takes the lock now.
+    immediate = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _prepare(engine: Engine, location: str) -> None:
+    """Check that the database is a store, creating the tables in an empty one."""
+    if _is_store(engine, location):
+        return
+    # Check again under the write lock: another process may be creating the tables now.
+    with writing(engine) as connection:
+        if not _is_store(connection, location):
+            metadata.create_all(connection)
+
+
+def _is_store(bind: Engine | Connection, location: str) -> bool:
+    """Whether the store's tables exist (``False`` if the database is empty)."""
+    inspector = inspect(bind)
+    present = set(inspector.get_table_names())
+    if not present:
+        return False
+    expected = {table.name: table for table in metadata.sorted_tables}
+    missing = sorted(set(expected) - present)
+    if missing:
+        raise LedgerError(
+            f"{location}: not a Servanda store (it lacks the tables {', '.join(missing)})"
+        )
+    for name, table in expected.items():
+        columns = {column["name"] for column in inspector.get_columns(name)}
+        lacking = sorted(set(table.columns.keys()) - columns)
+        if lacking:
+            raise LedgerError(
+                f"{location}: not a Servanda store (table {name} lacks {', '.join(lacking)})"
+            )
+    return True

@@ -1,0 +1,128 @@
+"""Who may do what, when: full powers by office and by mandate (VCLT art. 7), delegation
+chains that only narrow, expiry and revocation — decided from the evidence alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from servanda.ledger.timestamps import parse_timestamp
+from servanda.treaty.evidence import Act, Evidence
+from servanda.treaty.statements import FULL_POWERS_OFFICES, Mandate, Power
+
+
+@dataclass(frozen=True)
+class Authority:
+    """The answer to "may this key do this for this party now?", with the reason."""
+
+    granted: bool
+    reason: str
+
+
+def short(act_id: str) -> str:
+    """The id as people see it: its first 12 hex digits."""
+    return act_id[:12]
+
+
+def office_label(evidence: Evidence, party: str, key: str, name: str, before: int) -> str:
+    """"S. Witkoff (envoy)": the name with the office the party registered for the key."""
+    offices = evidence.offices(party, key, before)
+    if not offices:
+        return name
+    return f"{name} ({offices[0].statement.role.value.replace('_', ' ')})"
+
+
+def mandate_defect(
+    evidence: Evidence, act: Act, party: str, at_seq: int, at_time: datetime
+) -> str | None:
+    """Why the mandate ``act`` gives no authority for ``party`` at log position ``at_seq``
+    and time ``at_time`` (None: it does). Checks the whole chain up to the root key."""
+    mandate: Mandate = act.statement
+    label = f"mandate {short(act.id)}"
+    if mandate.party != party:
+        return f"{label} is for {mandate.party}, not {party}"
+    if at_time < parse_timestamp(mandate.not_before):
+        return f"{label} is valid only from {mandate.not_before}"
+    if at_time > parse_timestamp(mandate.not_after):
+        return f"{label} expired on {mandate.not_after}"
+    root = evidence.root_key(party, act.seq)
+    if mandate.parent is None:
+        if act.signer != root:
+            return f"{label} was not issued by {party}'s root key"
+        issuers = {root}
+    else:
+        parent = evidence.find(mandate.parent)
+        if parent is None or not isinstance(parent.statement, Mandate) or parent.seq > act.seq:
+            return f"{label} is delegated from a mandate that is not in the log before it"
+        defect = _delegation_defect(parent, act)
+        if defect:
+            return f"{label} {defect}"
+        defect = mandate_defect(evidence, parent, party, act.seq, act.logged_at)
+        if defect:
+            return f"{label} was delegated under {defect}"
+        defect = mandate_defect(evidence, parent, party, at_seq, at_time)
+        if defect:
+            return f"{label} depends on {defect}"
+        issuers = {root, act.signer} - {None}
+    revocation = evidence.revocation_of(act.id, issuers, at_seq)
+    if revocation is not None:
+        why = f" ({revocation.statement.reason})" if revocation.statement.reason else ""
+        return f"{label} was revoked on {_day(revocation.logged_at)}{why}"
+    return None
+
+
+def _delegation_defect(parent_act: Act, child_act: Act) -> str | None:
+    """Delegation may only narrow: by the parent's holder, from a delegable parent, with no
+    more powers and no longer validity."""
+    parent: Mandate = parent_act.statement
+    child: Mandate = child_act.statement
+    if child_act.signer != parent.key:
+        return "was delegated by someone other than the holder of its parent mandate"
+    if not parent.delegable:
+        return f"was delegated from mandate {short(parent_act.id)}, which may not be delegated"
+    extra = set(child.powers) - set(parent.powers)
+    if extra:
+        return f"claims powers its parent lacks: {', '.join(sorted(extra))}"
+    if (parse_timestamp(child.not_before) < parse_timestamp(parent.not_before)
+            or parse_timestamp(child.not_after) > parse_timestamp(parent.not_after)):
+        return "outlasts the validity of its parent mandate"
+    return None
+
+
+def authority(
+    evidence: Evidence, party: str, key: str, power: Power, act: Act, mandate_id: str | None
+) -> Authority:
+    """Whether ``key`` held ``power`` for ``party`` when ``act`` was logged: by office
+    (heads of state and government, foreign ministers), else by the named mandate, or by
+    any mandate it holds when none is named."""
+    for office in evidence.offices(party, key, act.seq):
+        if office.statement.role in FULL_POWERS_OFFICES:
+            return Authority(True, "with full powers by office")
+    if mandate_id is not None:
+        found = evidence.find(mandate_id)
+        if found is None or not isinstance(found.statement, Mandate) or found.seq > act.seq:
+            return Authority(False, f"who cites mandate {short(mandate_id)}, which is not in the log")
+        candidates = [found]
+    else:
+        candidates = evidence.mandates_held(party, key, act.seq)
+    if not candidates:
+        return Authority(False, f"who holds no mandate to {power.value}")
+    reasons = []
+    for candidate in candidates:
+        if candidate.statement.key != key:
+            reasons.append(f"who cites mandate {short(candidate.id)}, which names another holder")
+            continue
+        if power not in candidate.statement.powers:
+            allowed = ", ".join(p.value for p in candidate.statement.powers)
+            reasons.append(f"whose mandate {short(candidate.id)} allows only {allowed}")
+            continue
+        defect = mandate_defect(evidence, candidate, party, act.seq, act.logged_at)
+        if defect is None:
+            return Authority(True, f"under mandate {short(candidate.id)} to {power.value}")
+        reasons.append(f"whose {defect}")
+    return Authority(False, "; ".join(reasons))
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+

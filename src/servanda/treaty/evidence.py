@@ -1,0 +1,170 @@
+"""The evidence of a negotiation: its logged acts, checked and indexed.
+
+An :class:`Evidence` is built from log records in log order, from a ledger or from a bundle.
+Each record must carry a valid signature over a well-formed statement of this negotiation;
+anything else is a problem, reported with the entry's number, and ignored thereafter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from servanda.ledger.timestamps import parse_timestamp
+from servanda.treaty.statements import (
+    DraftVersion,
+    LogRecord,
+    Mandate,
+    OfficeRegistration,
+    Opening,
+    PartyRegistration,
+    Ratification,
+    Revocation,
+    Signature,
+    Statement,
+    parse_statement,
+)
+
+
+@dataclass(frozen=True)
+class Act:
+    """One checked, logged act: where it sits in the log, when it was logged, who signed."""
+
+    seq: int
+    logged_at: datetime
+    signer: str
+    statement: Statement
+
+    @property
+    def id(self) -> str:
+        return self.statement.id()
+
+
+@dataclass
+class Evidence:
+    """Every valid act of one negotiation, in log order, with the problems found."""
+
+    negotiation: str | None = None
+    acts: list[Act] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_records(cls, records: Iterable[tuple[int, LogRecord]]) -> Evidence:
+        """Check and index ``(seq, record)`` pairs, which must come in log order."""
+        evidence = cls()
+        for seq, record in records:
+            evidence.add(seq, record)
+        return evidence
+
+    def add(self, seq: int, record: LogRecord) -> None:
+        """Admit one record, or note why it is not evidence."""
+        envelope = record.entry
+        if not envelope.verifies():
+            self.problems.append(f"entry {seq}: the signature does not verify")
+            return
+        try:
+            statement = parse_statement(envelope.statement)
+        except ValueError as exc:
+            self.problems.append(f"entry {seq}: not a valid statement ({_first_line(exc)})")
+            return
+        if self.negotiation is None:
+            if not isinstance(statement, Opening):
+                self.problems.append(f"entry {seq}: a negotiation's log must open with its opening")
+                return
+            self.negotiation = statement.negotiation
+        elif statement.negotiation != self.negotiation:
+            self.problems.append(f"entry {seq}: belongs to another negotiation")
+            return
+        elif isinstance(statement, Opening):
+            self.problems.append(f"entry {seq}: a second opening")
+            return
+        if isinstance(statement, PartyRegistration) and envelope.signer != statement.key:
+            self.problems.append(f"entry {seq}: a party registration must be signed by its own key")
+            return
+        if isinstance(statement, DraftVersion):
+            drafts = self.drafts()
+            previous = drafts[-1].id if drafts else None
+            if statement.version != len(drafts) + 1 or statement.previous != previous:
+                self.problems.append(f"entry {seq}: draft version {statement.version} does not follow the last one")
+                return
+        self.acts.append(Act(seq, parse_timestamp(record.logged_at), envelope.signer, statement))
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def of_type(self, kind: type, before: int | None = None) -> list[Act]:
+        """The acts of one statement class, optionally only those logged before seq ``before``."""
+        return [
+            act for act in self.acts
+            if isinstance(act.statement, kind) and (before is None or act.seq < before)
+        ]
+
+    def opening(self) -> Opening | None:
+        acts = self.of_type(Opening)
+        return acts[0].statement if acts else None
+
+    def root_key(self, party: str, before: int | None = None) -> str | None:
+        """The party's root key: its first registration (later ones cannot replace it)."""
+        for act in self.of_type(PartyRegistration, before):
+            if act.statement.party == party:
+                return act.statement.key
+        return None
+
+    def parties(self) -> list[str]:
+        """The registered parties, in order of registration."""
+        names: list[str] = []
+        for act in self.of_type(PartyRegistration):
+            if act.statement.party not in names:
+                names.append(act.statement.party)
+        return names
+
+    def find(self, act_id: str) -> Act | None:
+        """The act whose statement has this id."""
+        return next((act for act in self.acts if act.id == act_id), None)
+
+    def revocation_of(self, target: str, allowed_signers: set[str], before: int) -> Act | None:
+        """The first revocation of ``target`` logged before ``before`` by an allowed key."""
+        for act in self.of_type(Revocation, before):
+            if act.statement.target == target and act.signer in allowed_signers:
+                return act
+        return None
+
+    def offices(self, party: str, key: str, before: int) -> list[Act]:
+        """The party's registrations of ``key`` in an office, made by its root key before
+        ``before`` and not revoked before it."""
+        root = self.root_key(party, before)
+        found = []
+        for act in self.of_type(OfficeRegistration, before):
+            office = act.statement
+            if office.party == party and office.key == key and act.signer == root:
+                if self.revocation_of(act.id, {root}, before) is None:
+                    found.append(act)
+        return found
+
+    def mandates_held(self, party: str, key: str, before: int) -> list[Act]:
+        """Every mandate for ``party`` naming ``key`` as holder, logged before ``before``."""
+        return [
+            act for act in self.of_type(Mandate, before)
+            if act.statement.party == party and act.statement.key == key
+        ]
+
+    def drafts(self) -> list[Act]:
+        return self.of_type(DraftVersion)
+
+    def draft(self, version: int | None = None) -> Act | None:
+        """A version of the text (the latest with ``None``)."""
+        drafts = self.drafts()
+        if version is None:
+            return drafts[-1] if drafts else None
+        return next((act for act in drafts if act.statement.version == version), None)
+
+    def signatures(self, text: str) -> list[Act]:
+        return [act for act in self.of_type(Signature) if act.statement.text == text]
+
+    def ratifications(self, text: str) -> list[Act]:
+        return [act for act in self.of_type(Ratification) if act.statement.text == text]
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).splitlines()
+    return "; ".join(line.strip() for line in lines[:3])

@@ -1,0 +1,242 @@
+"""A negotiation's treaty record: every act signed, checked and appended to its ledger.
+
+This is the one way acts enter a ledger. An act that could never count (a mandate issued
+by someone without the power to issue it, a revocation by a stranger, a second opening) is
+refused with the reason; an act that counts for nothing yet still matters as evidence — a
+signature by an envoy without full powers — is recorded, and the status explains it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
+
+from servanda.crypto import canonical_json, parse_json, public_hex
+from servanda.errors import LedgerError, TreatyError
+from servanda.formats.drafts import DraftDoc
+from servanda.ledger import Ledger
+from servanda.ledger.timestamps import utc_timestamp
+from servanda.model.parties import Role
+from servanda.treaty.authority import mandate_defect, short
+from servanda.treaty.drafts import compose
+from servanda.treaty.evidence import Act, Evidence
+from servanda.treaty.statements import (
+    Author,
+    DraftVersion,
+    Envelope,
+    LogRecord,
+    Mandate,
+    OfficeRegistration,
+    Opening,
+    PartyRegistration,
+    Power,
+    Proposal,
+    Ratification,
+    Revocation,
+    Signature,
+)
+from servanda.treaty.status import AgreementStatus, agreement_status
+
+
+def read_records(ledger: Ledger, stop: int | None = None) -> Iterable[tuple[int, LogRecord]]:
+    """The ledger's entries as log records, in order; an entry that is not one is a
+    LedgerError naming it (a treaty ledger holds nothing else)."""
+    for entry in ledger.entries(0, stop):
+        try:
+            record = LogRecord.model_validate(parse_json(entry.data))
+        except (ValueError, ValidationError) as exc:
+            raise LedgerError(f"entry {entry.seq} is not a treaty record: {str(exc).splitlines()[0]}") from None
+        if canonical_json(record.model_dump(mode="json")) != entry.data:
+            raise LedgerError(f"entry {entry.seq} is not in canonical form")
+        yield entry.seq, record
+
+
+class TreatyRecord:
+    """The acts of one negotiation, kept in ``ledger``."""
+
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self._evidence: Evidence | None = None
+        self._evidence_size = -1
+        if self.evidence().negotiation is None:
+            raise LedgerError("the ledger holds no negotiation (it does not start with an opening)")
+
+    @classmethod
+    def open_new(cls, ledger: Ledger, title: str, convener: Ed25519PrivateKey,
+                 at: datetime | None = None) -> TreatyRecord:
+        """Start a negotiation in an empty ledger: a random id, the title, the convener's key."""
+        if ledger.size:
+            raise LedgerError("the ledger is not empty; a negotiation starts in a new ledger")
+        opening = Opening(negotiation=secrets.token_hex(32), title=title)
+        _append(ledger, Envelope.seal(opening, convener), at)
+        return cls(ledger)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def evidence(self) -> Evidence:
+        """Every act so far (cached until the next append)."""
+        if self._evidence is None or self._evidence_size != self.ledger.size:
+            self._evidence_size = self.ledger.size
+            self._evidence = Evidence.from_records(read_records(self.ledger))
+        return self._evidence
+
+    @property
+    def negotiation(self) -> str:
+        return self.evidence().negotiation
+
+    @property
+    def title(self) -> str:
+        return self.evidence().opening().title
+
+    def status(self, version: int | None = None) -> AgreementStatus:
+        return agreement_status(self.evidence(), version)
+
+    def draft(self, version: int | None = None) -> Act:
+        """A version of the text (the latest with ``None``)."""
+        act = self.evidence().draft(version)
+        if act is None:
+            raise TreatyError("the negotiation has no draft yet" if version is None else f"no draft version {version}")
+        return act
+
+    def resolve(self, prefix: str) -> Act:
+        """The act whose id starts with ``prefix`` (at least 8 hex digits, unambiguous)."""
+        prefix = prefix.lower()
+        if len(prefix) < 8:
+            raise TreatyError(f"id '{prefix}' is too short; give at least 8 hex digits")
+        found = [act for act in self.evidence().acts if act.id.startswith(prefix)]
+        if len(found) != 1:
+            raise TreatyError(f"{'no' if not found else 'more than one'} act has an id starting with '{prefix}'")
+        return found[0]
+
+    # -- acts ----------------------------------------------------------------------------
+
+    def register_party(self, party: str, root: Ed25519PrivateKey, at: datetime | None = None) -> Act:
+        """Register ``party`` with its root key (self-signed)."""
+        if self.evidence().root_key(party) is not None:
+            raise TreatyError(f"{party} is already registered; its root key cannot be replaced")
+        return self._act(PartyRegistration(negotiation=self.negotiation, party=party, key=public_hex(root)), root, at)
+
+    def register_office(self, party: str, holder: str, role: Role, key: str,
+                        root: Ed25519PrivateKey, at: datetime | None = None) -> Act:
+        """The party's root key registers ``holder``'s public ``key`` (hex) in an office."""
+        self._require_root(party, root)
+        statement = OfficeRegistration(negotiation=self.negotiation, party=party, holder=holder, role=role, key=key)
+        return self._act(statement, root, at)
+
+    def issue_mandate(self, party: str, holder: str, key: str, powers: Iterable[Power],
+                      not_before: datetime, not_after: datetime, issuer: Ed25519PrivateKey,
+                      delegable: bool = False, parent: str | None = None,
+                      at: datetime | None = None) -> Act:
+        """Full powers for ``holder``'s ``key`` (hex): from the party's root key, or
+        delegated by the holder of mandate ``parent`` (an id or unambiguous prefix)."""
+        if not_after <= not_before:
+            raise TreatyError("a mandate must end after it begins")
+        parent_id = self.resolve(parent).id if parent else None
+        statement = Mandate(
+            negotiation=self.negotiation, party=party, holder=holder, key=key,
+            powers=tuple(sorted(set(powers), key=list(Power).index)),
+            not_before=utc_timestamp(not_before), not_after=utc_timestamp(not_after),
+            delegable=delegable, parent=parent_id,
+        )
+        envelope = Envelope.seal(statement, issuer)
+        evidence, act = self._preview(envelope, at)
+        defect = mandate_defect(evidence, act, party, act.seq, act.logged_at)
+        if defect is not None and not defect.endswith(f"is valid only from {statement.not_before}"):
+            raise TreatyError(f"refused: {defect}")
+        return self._commit(envelope, at)
+
+    def revoke(self, target: str, key: Ed25519PrivateKey, reason: str = "", at: datetime | None = None) -> Act:
+        """Revoke a mandate (by its party's root key or its issuer) or an office
+        registration (by the root key) from now on."""
+        act = self.resolve(target)
+        if not isinstance(act.statement, Mandate | OfficeRegistration):
+            raise TreatyError(f"{short(act.id)} is a {act.statement.type}, not a mandate or an office")
+        allowed = {self.evidence().root_key(act.statement.party)}
+        if isinstance(act.statement, Mandate) and act.statement.parent is not None:
+            allowed.add(act.signer)
+        if public_hex(key) not in allowed:
+            raise TreatyError(f"refused: only {act.statement.party}'s root key or the issuer may revoke {short(act.id)}")
+        return self._act(Revocation(negotiation=self.negotiation, target=act.id, reason=reason), key, at)
+
+    def add_draft(self, doc: DraftDoc, key: Ed25519PrivateKey, party: str, representative: str,
+                  at: datetime | None = None) -> Act:
+        """A new version of the text, written by ``representative`` for ``party``."""
+        latest = self.evidence().draft()
+        previous = None if latest is None else (latest.id, latest.statement)
+        draft = compose(doc, self.negotiation, Author(party=party, representative=representative), previous)
+        return self._act(draft, key, at)
+
+    def propose(self, party: str, representative: str, outcome: dict[str, str],
+                key: Ed25519PrivateKey, binding: bool = True, at: datetime | None = None) -> Act:
+        """Record an offer (one option per issue)."""
+        statement = Proposal(negotiation=self.negotiation, party=party, representative=representative,
+                             outcome=outcome, binding=binding)
+        return self._act(statement, key, at)
+
+    def sign(self, key: Ed25519PrivateKey, party: str, representative: str, version: int | None = None,
+             mandate: str | None = None, at: datetime | None = None) -> Act:
+        """Sign a version of the text (the latest by default) for ``party``. Recorded even
+        when the signer lacks the power to bind: the status then says so."""
+        text = self._text_for(party, version)
+        statement = Signature(
+            negotiation=self.negotiation, text=text.id, version=text.statement.version, party=party,
+            representative=representative, mandate=self.resolve(mandate).id if mandate else None,
+        )
+        return self._act(statement, key, at)
+
+    def ratify(self, key: Ed25519PrivateKey, party: str, version: int | None = None,
+               instrument: str = "", at: datetime | None = None) -> Act:
+        """Deposit ``party``'s ratification of a version of the text."""
+        text = self._text_for(party, version)
+        statement = Ratification(negotiation=self.negotiation, text=text.id,
+                                 version=text.statement.version, party=party, instrument=instrument)
+        return self._act(statement, key, at)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _text_for(self, party: str, version: int | None) -> Act:
+        text = self.draft(version)
+        draft: DraftVersion = text.statement
+        if party not in draft.parties:
+            raise TreatyError(f"{party} is not a party to version {draft.version}: {', '.join(draft.parties)}")
+        return text
+
+    def _require_root(self, party: str, key: Ed25519PrivateKey) -> None:
+        root = self.evidence().root_key(party)
+        if root is None:
+            raise TreatyError(f"{party} has not registered a root key")
+        if public_hex(key) != root:
+            raise TreatyError(f"refused: the key is not {party}'s root key")
+
+    def _act(self, statement, key: Ed25519PrivateKey, at: datetime | None) -> Act:
+        envelope = Envelope.seal(statement, key)
+        self._preview(envelope, at)
+        return self._commit(envelope, at)
+
+    def _preview(self, envelope: Envelope, at: datetime | None) -> tuple[Evidence, Act]:
+        """The evidence as it would be with ``envelope`` appended, and its act; a
+        TreatyError if the evidence would not admit it."""
+        current = self.evidence()
+        trial = Evidence(current.negotiation, list(current.acts), [])
+        seq = self.ledger.size
+        trial.add(seq, LogRecord(entry=envelope, logged_at=utc_timestamp(at)))
+        if trial.problems:
+            raise TreatyError(f"refused: {trial.problems[0].split(': ', 1)[1]}")
+        return trial, trial.acts[-1]
+
+    def _commit(self, envelope: Envelope, at: datetime | None) -> Act:
+        seq = _append(self.ledger, envelope, at)
+        act = next(act for act in reversed(self.evidence().acts) if act.seq == seq)
+        return act
+
+
+def _append(ledger: Ledger, envelope: Envelope, at: datetime | None) -> int:
+    """Append one record; returns its seq once durable."""
+    when = at or datetime.now().astimezone()
+    record = LogRecord(entry=envelope, logged_at=utc_timestamp(when))
+    entry = ledger.append(envelope.statement["type"], record.data(), at=when)
+    return entry.seq
