@@ -376,10 +376,16 @@ def draft_show(
         from servanda.analysis import score
         from servanda.cli.render import score_view
         from servanda.formats import load_scenario
-        from servanda.treaty import implied_outcome
+        from servanda.treaty import implied_outcome, settled_issues
 
         model = load_scenario(scenario)
-        console.print(score_view(model, score(model, implied_outcome(draft, model))))
+        settled = settled_issues(draft, model)
+        open_issues = [name for name in model.space.names if name not in settled]
+        if open_issues:
+            console.print(f"the text settles {len(settled)} of {len(model.space.names)} issues; still open: "
+                          f"{', '.join(open_issues)}. Only a text that settles every issue is scored.")
+        else:
+            console.print(score_view(model, score(model, implied_outcome(draft, model))))
 
 
 # -- signing, ratifying, status, bundle, verify ----------------------------------------------
