@@ -17,6 +17,7 @@ install-test: $(BIN)/python
 
 demo: install
 	$(BIN)/servanda analyze examples/moscow-2025.yaml
+	$(BIN)/python examples/moscow_treaty.py
 
 test: install-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider

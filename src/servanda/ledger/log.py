@@ -55,11 +55,15 @@ class Ledger:
         with writing(engine) as connection:
             if connection.execute(select(logs.c.id).where(logs.c.name == name)).first():
                 raise LedgerError(f"a log named '{name}' already exists")
-            log_id = connection.execute(
+            inserted = connection.execute(
                 insert(logs).values(
-                    name=name, public_key=public_hex(key), private_key=pem, created_at=utc_timestamp()
+                    name=name,
+                    public_key=public_hex(key),
+                    private_key=pem,
+                    created_at=utc_timestamp(),
                 )
-            ).inserted_primary_key[0]
+            )
+            log_id = inserted.inserted_primary_key[0]
         return cls(engine, name, log_id, key)
 
     @classmethod
@@ -86,19 +90,29 @@ class Ledger:
         with self.engine.connect() as connection:
             return connection.execute(self._next_seq()).scalar_one()
 
-    def append(self, kind: str, data: bytes, at: datetime | None = None) -> Entry:
+    def append(
+        self, kind: str, data: bytes, at: datetime | None = None, expected_seq: int | None = None
+    ) -> Entry:
         """Record ``data`` as the next entry, received at ``at`` (default: now). The entry
-        is committed, and durable, when this returns."""
+        is committed, and durable, when this returns. With ``expected_seq``, the append
+        fails (LedgerError, nothing written) unless the entry gets that number: a writer
+        that checked the entry against the log as it was is sure nobody appended since."""
         if not isinstance(kind, str) or not kind:
             raise LedgerError(f"log '{self.name}': an entry needs a non-empty kind")
         if not isinstance(data, bytes):
-            raise LedgerError(f"log '{self.name}': entry data must be bytes, not {type(data).__name__}")
+            raise LedgerError(
+                f"log '{self.name}': entry data must be bytes, not {type(data).__name__}"
+            )
         appended_at = utc_timestamp(at)
         with writing(self.engine) as connection:
             # Lock the log's row: PostgreSQL then serialises appends to this log as SQLite's
             # immediate transaction does (SQLite compiles FOR UPDATE away).
             connection.execute(select(logs.c.id).where(logs.c.id == self._id).with_for_update())
             seq = connection.execute(self._next_seq()).scalar_one()
+            if expected_seq is not None and seq != expected_seq:
+                raise LedgerError(
+                    f"log '{self.name}': another entry was appended meanwhile; try again"
+                )
             entry = Entry(seq, kind, data, merkle.leaf_hash(data), appended_at)
             connection.execute(
                 insert(log_entries).values(
@@ -136,11 +150,15 @@ class Ledger:
             size = current if size is None else size
             if not 0 <= size <= current:
                 raise LedgerError(f"log '{self.name}' has {current} entries, not {size}")
-            hashes = connection.execute(
-                select(log_entries.c.leaf_hash)
-                .where(log_entries.c.log_id == self._id, log_entries.c.seq < size)
-                .order_by(log_entries.c.seq)
-            ).scalars().all()
+            hashes = (
+                connection.execute(
+                    select(log_entries.c.leaf_hash)
+                    .where(log_entries.c.log_id == self._id, log_entries.c.seq < size)
+                    .order_by(log_entries.c.seq)
+                )
+                .scalars()
+                .all()
+            )
         if len(hashes) != size:
             raise LedgerError(f"log '{self.name}': entries are missing below {size}; run check()")
         return list(hashes)
@@ -156,7 +174,9 @@ class Ledger:
         (default: all) (RFC 9162 §2.1.3)."""
         hashes = self.leaf_hashes(size)
         if not 0 <= seq < len(hashes):
-            raise LedgerError(f"log '{self.name}': entry {seq} is not among the first {len(hashes)}")
+            raise LedgerError(
+                f"log '{self.name}': entry {seq} is not among the first {len(hashes)}"
+            )
         return merkle.inclusion_proof(hashes, seq)
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:

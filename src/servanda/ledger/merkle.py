@@ -7,25 +7,24 @@ the others, so one proof costs at most one hash per leaf.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from hashlib import sha256 as _sha256
+from hashlib import sha256
 
 #: Length of every hash in the tree (SHA-256).
 HASH_SIZE = 32
 
 #: MTH({}) = SHA-256() (RFC 9162 §2.1.1).
-EMPTY_ROOT = hashlib.sha256(b"").digest()
+EMPTY_ROOT = sha256(b"").digest()
 
 
 def leaf_hash(data: bytes) -> bytes:
     """MTH({d0}) = SHA-256(0x00 || d0) (RFC 9162 §2.1.1)."""
-    return hashlib.sha256(b"\x00" + data).digest()
+    return sha256(b"\x00" + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
     """SHA-256(0x01 || left || right), an interior node (RFC 9162 §2.1.1)."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    return sha256(b"\x01" + left + right).digest()
 
 
 def _split(n: int) -> int:
@@ -43,8 +42,9 @@ def _subtree(hashes: Sequence[bytes], start: int, stop: int) -> bytes:
     level = list(hashes[start:stop])
     while len(level) > 1:
         carried = level[-1:] if len(level) % 2 else []
-        # node_hash inlined: this loop is all the hashing a proof does.
-        level = [_sha256(b"\x01" + left + right).digest() for left, right in zip(level[::2], level[1::2])]
+        # node_hash inlined: this loop does all the hashing of roots and proofs.
+        pairs = zip(level[::2], level[1::2])
+        level = [sha256(b"\x01" + left + right).digest() for left, right in pairs]
         level += carried
     return level[0]
 

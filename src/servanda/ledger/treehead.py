@@ -59,7 +59,9 @@ class SignedTreeHead:
         return cls(**{name: data[name] for name in _FIELDS})
 
 
-def sign_tree_head(key: Ed25519PrivateKey, size: int, root: bytes, timestamp: str) -> SignedTreeHead:
+def sign_tree_head(
+    key: Ed25519PrivateKey, size: int, root: bytes, timestamp: str
+) -> SignedTreeHead:
     """The tree head for ``size`` entries with Merkle ``root``, signed by the log's ``key``."""
     head = SignedTreeHead(public_hex(key), size, root.hex(), timestamp, signature="")
     return replace(head, signature=sign(key, head.statement()))

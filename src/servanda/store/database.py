@@ -22,9 +22,9 @@ from servanda.store.tables import metadata
 #: Execution option of a connection whose transactions will write (see :func:`writing`).
 _WRITE = "servanda_write"
 
+#: Settings of each SQLite connection (the journal mode is a setting of the file instead).
 _PRAGMAS = (
-    "PRAGMA busy_timeout=10000",  # first, so that the pragmas below wait for a lock too
-    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=10000",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
 )
@@ -53,6 +53,8 @@ def open_database(location: str | Path) -> Engine:
         event.listen(engine, "begin", _begin_sqlite)
     try:
         _prepare(engine, text)
+        if engine.dialect.name == "sqlite":
+            _use_write_ahead_log(engine)
     except DBAPIError as exc:
         engine.dispose()
         what = "an SQLite database" if engine.dialect.name == "sqlite" else "a usable database"
@@ -85,10 +87,23 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Connection) -> None:
-    # A deferred BEGIN would let two writers read the same state and then collide (or, with
-    # a stale read, both choose the same sequence number); IMMEDIATE takes the lock now.
+    # A deferred BEGIN asks for the write lock only at the first write, after reading: two
+    # appenders would read the same next sequence number, and the second one's upgrade
+    # fails at once (SQLITE_BUSY, no waiting). IMMEDIATE locks at BEGIN, where busy_timeout
+    # makes the other writer wait its turn.
     immediate = connection.get_execution_options().get(_WRITE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _use_write_ahead_log(engine: Engine) -> None:
+    # WAL is persistent in the file, so setting it once serves every later connection in
+    # every process. It is set only here, once the file is known to be a store: a pragma
+    # on connect would rewrite the header of any SQLite file opened by mistake.
+    connection = engine.raw_connection()
+    try:
+        connection.driver_connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
 
 
 def _prepare(engine: Engine, location: str) -> None:

@@ -72,7 +72,7 @@ class TreatyRecord:
         if ledger.size:
             raise LedgerError("the ledger is not empty; a negotiation starts in a new ledger")
         opening = Opening(negotiation=secrets.token_hex(32), title=title)
-        _append(ledger, Envelope.seal(opening, convener), at)
+        _append(ledger, Envelope.seal(opening, convener), at or _now(), expected_seq=0)
         return cls(ledger)
 
     # -- reading -------------------------------------------------------------------------
@@ -147,7 +147,7 @@ class TreatyRecord:
         defect = mandate_defect(evidence, act, party, act.seq, act.logged_at)
         if defect is not None and not defect.endswith(f"is valid only from {statement.not_before}"):
             raise TreatyError(f"refused: {defect}")
-        return self._commit(envelope, at)
+        return self._commit(envelope, act)
 
     def revoke(self, target: str, key: Ed25519PrivateKey, reason: str = "", at: datetime | None = None) -> Act:
         """Revoke a mandate (by its party's root key or its issuer) or an office
@@ -214,29 +214,33 @@ class TreatyRecord:
 
     def _act(self, statement, key: Ed25519PrivateKey, at: datetime | None) -> Act:
         envelope = Envelope.seal(statement, key)
-        self._preview(envelope, at)
-        return self._commit(envelope, at)
+        _, act = self._preview(envelope, at)
+        return self._commit(envelope, act)
 
     def _preview(self, envelope: Envelope, at: datetime | None) -> tuple[Evidence, Act]:
-        """The evidence as it would be with ``envelope`` appended, and its act; a
-        TreatyError if the evidence would not admit it."""
+        """The evidence as it would be with ``envelope`` appended now (at ``at``), and its
+        act; a TreatyError if the evidence would not admit it."""
         current = self.evidence()
         trial = Evidence(current.negotiation, list(current.acts), [])
-        seq = self.ledger.size
-        trial.add(seq, LogRecord(entry=envelope, logged_at=utc_timestamp(at)))
+        trial.add(self._evidence_size, LogRecord(entry=envelope, logged_at=utc_timestamp(at or _now())))
         if trial.problems:
             raise TreatyError(f"refused: {trial.problems[0].split(': ', 1)[1]}")
         return trial, trial.acts[-1]
 
-    def _commit(self, envelope: Envelope, at: datetime | None) -> Act:
-        seq = _append(self.ledger, envelope, at)
-        act = next(act for act in reversed(self.evidence().acts) if act.seq == seq)
+    def _commit(self, envelope: Envelope, act: Act) -> Act:
+        """Append the previewed act, unless the log grew since the preview."""
+        _append(self.ledger, envelope, act.logged_at, expected_seq=act.seq)
+        # The preview checked the act against this very log, one entry shorter.
+        self._evidence.acts.append(act)
+        self._evidence_size = act.seq + 1
         return act
 
 
-def _append(ledger: Ledger, envelope: Envelope, at: datetime | None) -> int:
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _append(ledger: Ledger, envelope: Envelope, at: datetime, expected_seq: int | None = None) -> int:
     """Append one record; returns its seq once durable."""
-    when = at or datetime.now().astimezone()
-    record = LogRecord(entry=envelope, logged_at=utc_timestamp(when))
-    entry = ledger.append(envelope.statement["type"], record.data(), at=when)
-    return entry.seq
+    record = LogRecord(entry=envelope, logged_at=utc_timestamp(at))
+    return ledger.append(envelope.statement["type"], record.data(), at=at, expected_seq=expected_seq).seq
