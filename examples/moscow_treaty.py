@@ -66,9 +66,9 @@ def main(folder: Path) -> dict[str, str]:
     record.issue_mandate("Russia", "Kirill Dmitriev", public_hex(keys["Kirill Dmitriev"]), [Power.NEGOTIATE],
                          MEETING - timedelta(days=7), MEETING + timedelta(days=30), roots["Russia"], at=MEETING)
 
-    record.add_draft(load_draft_document(EXAMPLES / "moscow-ceasefire-v1.yaml"), keys["Steve Witkoff"],
+    record.add_draft(load_draft_document(EXAMPLES / "texts" / "moscow-ceasefire-v1.yaml"), keys["Steve Witkoff"],
                      "United States", "Steve Witkoff", at=MEETING)
-    record.add_draft(load_draft_document(EXAMPLES / "moscow-ceasefire-v2.yaml"), keys["Kirill Dmitriev"],
+    record.add_draft(load_draft_document(EXAMPLES / "texts" / "moscow-ceasefire-v2.yaml"), keys["Kirill Dmitriev"],
                      "Russia", "Kirill Dmitriev", at=MEETING + timedelta(hours=2))
     print("Changes from version 1 to version 2:")
     for change in diff(record.draft(1).statement, record.draft(2).statement):

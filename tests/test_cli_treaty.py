@@ -49,9 +49,9 @@ def talks(tmp_path, capsys, monkeypatch):
     ]:
         ok(capsys, "register", "office", "moscow.ledger", "--party", party, "--root", root, "--holder", holder,
            "--holder-key", f"{key}.pub.jwk", "--role", role, "--at", AT)
-    ok(capsys, "draft", "new", "moscow.ledger", EXAMPLES / "moscow-ceasefire-v1.yaml", "--key", "witkoff.key",
+    ok(capsys, "draft", "new", "moscow.ledger", EXAMPLES / "texts" / "moscow-ceasefire-v1.yaml", "--key", "witkoff.key",
        "--party", "United States", "--as", "Steve Witkoff", "--at", AT)
-    ok(capsys, "draft", "edit", "moscow.ledger", EXAMPLES / "moscow-ceasefire-v2.yaml", "--key", "dmitriev.key",
+    ok(capsys, "draft", "edit", "moscow.ledger", EXAMPLES / "texts" / "moscow-ceasefire-v2.yaml", "--key", "dmitriev.key",
        "--party", "Russia", "--as", "Kirill Dmitriev", "--at", AT)
     return tmp_path
 
@@ -146,7 +146,7 @@ def test_mandates_issue_delegate_revoke(talks, capsys):
 
 
 def test_a_complete_text_is_scored(talks, capsys):
-    text = (EXAMPLES / "moscow-ceasefire-v2.yaml").read_text() + "".join(
+    text = (EXAMPLES / "texts" / "moscow-ceasefire-v2.yaml").read_text() + "".join(
         f"  - id: {issue}\n    text: On {issue}.\n    issue: {issue}\n    option: {option}\n"
         for issue, option in [("territorial_status", "de_facto"), ("donbass", "status_quo"),
                               ("security_guarantees", "european_coordinated"), ("nato_expansion", "moratorium"),
@@ -160,6 +160,23 @@ def test_a_complete_text_is_scored(talks, capsys):
     added = json.loads(ok(capsys, "draft", "diff", "moscow.ledger", "--json"))
     assert [c["change"] for c in added] == ["added"] * 5
     assert all(c["by"] == {"party": "United States", "representative": "Steve Witkoff"} for c in added)
+
+
+def test_offers_and_suggestions_are_recorded_apart(talks, capsys):
+    offer = "form_of_agreement=ceasefire,territorial_status=de_facto,donbass=status_quo,army_cap=800000," \
+            "security_guarantees=none,sanctions_relief=full,nato_expansion=moratorium," \
+            "missile_deployments=limited,russia_nato_dialogue=vague_us_mediated"
+    ok(capsys, "propose", "moscow.ledger", offer, "--key", "witkoff.key", "--party", "United States",
+       "--as", "Steve Witkoff", "--scenario", EXAMPLES / "moscow-2025.yaml", "--at", AT)
+    ok(capsys, "propose", "moscow.ledger", "army_cap=600000", "--suggestion", "--key", "dmitriev.key",
+       "--party", "Russia", "--as", "Kirill Dmitriev", "--at", AT)
+    rows = json.loads(ok(capsys, "log", "show", "moscow.ledger", "--json"))
+    assert rows[-2]["summary"].startswith("offer by United States: "), rows[-2]
+    assert "form_of_agreement=ceasefire" in rows[-2]["summary"]
+    assert rows[-1]["summary"] == "non-binding suggestion by Russia: army_cap=600000"
+    code, _, err = run(capsys, "propose", "moscow.ledger", "army_cap=1", "--key", "witkoff.key", "--party",
+                       "United States", "--as", "Steve Witkoff", "--scenario", EXAMPLES / "moscow-2025.yaml")
+    assert code == 1 and "army_cap" in err
 
 
 def test_log_show_and_proofs(talks, capsys):
@@ -184,7 +201,7 @@ def test_log_show_and_proofs(talks, capsys):
     (["register", "party", "moscow.ledger", "--party", "Russia", "--key", "us.key"], "already registered"),
     (["register", "office", "moscow.ledger", "--party", "Russia", "--root", "us.key", "--holder", "X",
       "--holder-key", "us.pub.jwk", "--role", "envoy"], "not Russia's root key"),
-    (["draft", "new", "moscow.ledger", str(EXAMPLES / "moscow-ceasefire-v1.yaml"), "--key", "us.key",
+    (["draft", "new", "moscow.ledger", str(EXAMPLES / "texts" / "moscow-ceasefire-v1.yaml"), "--key", "us.key",
       "--party", "Russia", "--as", "X"], "has a draft already"),
     (["draft", "edit", "moscow.ledger", str(EXAMPLES / "moscow-2025.yaml"), "--key", "us.key",
       "--party", "Russia", "--as", "X"], "moscow-2025.yaml, line"),

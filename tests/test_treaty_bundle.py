@@ -191,7 +191,7 @@ def test_an_informal_deal_verifies_as_informal(tmp_path):
     record.register_party("United States", us)
     from servanda.formats.drafts import load_draft_document
 
-    record.add_draft(load_draft_document(EXAMPLES / "moscow-ceasefire-v1.yaml"), envoy, "United States", "Envoy")
+    record.add_draft(load_draft_document(EXAMPLES / "texts" / "moscow-ceasefire-v1.yaml"), envoy, "United States", "Envoy")
     record.sign(envoy, "United States", "Envoy")
     result = verify_bundle(json.dumps(export_bundle(record)))
     assert result.verdict is Verdict.INFORMAL

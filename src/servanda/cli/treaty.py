@@ -160,7 +160,8 @@ def _summary(statement) -> str:
     if kind == "draft":
         return f"version {statement.version} by {statement.editor.representative} ({statement.editor.party})"
     if kind == "proposal":
-        return f"{statement.party}: " + ", ".join(f"{k}={v}" for k, v in statement.outcome.items())
+        what = "offer" if statement.binding else "non-binding suggestion"
+        return f"{what} by {statement.party}: " + ", ".join(f"{k}={v}" for k, v in statement.outcome.items())
     if kind == "signature":
         return f"{statement.representative} signs version {statement.version} for {statement.party}"
     return f"{statement.party} ratifies version {statement.version}"
@@ -404,6 +405,25 @@ def sign_command(
             _console().print(f"  {party}: {reason}")
 
 
+def propose_command(
+    ledger: LedgerArg, key: KeyOpt, party: PartyOpt, name: AsOpt,
+    choice: Annotated[str, typer.Argument(help="The offer as issue=option,issue=option,...")],
+    scenario: Annotated[Optional[Path], typer.Option(help="Check the offer against this scenario.")] = None,
+    non_binding: Annotated[bool, typer.Option("--suggestion", help="A non-binding suggestion, not an offer.")] = False,
+    at: AtOpt = None,
+) -> None:
+    """Record an offer (or, with --suggestion, a non-binding suggestion) in the ledger."""
+    from servanda.formats import load_scenario
+    from servanda.formats.proposals import parse_choice
+
+    outcome = parse_choice(choice)
+    if scenario is not None:
+        model = load_scenario(scenario)
+        outcome = {k: str(v) for k, v in model.space.describe(model.space.parse(outcome)).items()}
+    act = _open(ledger).propose(party, name, outcome, load_private_key(key), not non_binding, _time(at, "--at"))
+    _done(act, f"{'suggestion' if non_binding else 'offer'} by {name} for {party}")
+
+
 def ratify_command(
     ledger: LedgerArg, key: KeyOpt, party: PartyOpt, version: VersionOpt = None,
     instrument: Annotated[str, typer.Option(help="The instrument of ratification, for the record.")] = "",
@@ -514,6 +534,7 @@ def add_treaty_commands(app: typer.Typer) -> None:
     app.add_typer(mandate_app, name="mandate")
     app.add_typer(draft_app, name="draft")
     app.command("sign")(sign_command)
+    app.command("propose")(propose_command)
     app.command("ratify")(ratify_command)
     app.command("status")(status_command)
     app.command("bundle")(bundle_command)

@@ -29,7 +29,20 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"'{name}' is not JSON")
 
 
+#: From here on rfc8785 refuses integers (unsafe in a double, its only number type).
+_UNSAFE_INTEGERS = 2**53
+
+
+def _integer(text: str) -> int | float:
+    # RFC 8785 writes the double 1e16 as "10000000000000000"; read it back as that double.
+    value = int(text)
+    return value if abs(value) < _UNSAFE_INTEGERS else float(value)
+
+
 def parse_json(text: str | bytes) -> Any:
     """Parse JSON strictly: duplicate keys and NaN/Infinity are errors (``ValueError``), so
-    two readers can never disagree about what a signed document says."""
-    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    two readers can never disagree about what a signed document says; integers too large
+    for a double are read as the double RFC 8785 wrote."""
+    return json.loads(
+        text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_int=_integer
+    )
