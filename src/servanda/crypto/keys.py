@@ -27,6 +27,7 @@ from servanda.errors import KeyFileError
 
 #: A public key inside a statement: 32 bytes, lowercase hex (one spelling per key).
 PUBLIC_KEY_HEX = re.compile(r"[0-9a-f]{64}")
+_PRIVATE_PEM = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 
 
 def generate_key() -> Ed25519PrivateKey:
@@ -112,9 +113,9 @@ def load_public_key(path: Path) -> str:
     public half is taken) and return it as hex."""
     data = _read(path)
     source = str(path)
-    if b"PRIVATE KEY" in data or b'"d"' in data:
-        return public_hex(load_private_key(path))
     if data.lstrip().startswith(b"-----BEGIN"):
+        if _PRIVATE_PEM.match(data.lstrip()):
+            return public_hex(load_private_key(path))
         try:
             key = serialization.load_pem_public_key(data)
         except ValueError as exc:
@@ -123,6 +124,8 @@ def load_public_key(path: Path) -> str:
             raise KeyFileError(f"{source}: the key is not an Ed25519 key")
         return public_hex(key)
     jwk = _jwk(data, source)
+    if "d" in jwk:  # a private JWK: its public half, once the two are checked to match
+        return public_hex(load_private_key(path))
     if "x" not in jwk:
         raise KeyFileError(f"{source}: an Ed25519 JWK needs the public key in field 'x'")
     raw = _unb64url(jwk["x"], "x", source)

@@ -82,6 +82,17 @@ class Evidence:
         if isinstance(statement, PartyRegistration) and envelope.signer != statement.key:
             self.problems.append(f"entry {seq}: a party registration must be signed by its own key")
             return
+        if isinstance(statement, Signature | Ratification):
+            text = self.find(statement.text)
+            if text is None or not isinstance(text.statement, DraftVersion):
+                self.problems.append(f"entry {seq}: a {statement.type} of a text that is not in the log before it")
+                return
+            if text.statement.version != statement.version:
+                self.problems.append(
+                    f"entry {seq}: a {statement.type} naming version {statement.version} of a text "
+                    f"that is version {text.statement.version}"
+                )
+                return
         if isinstance(statement, DraftVersion):
             drafts = self.drafts()
             previous = drafts[-1].id if drafts else None

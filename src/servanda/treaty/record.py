@@ -19,7 +19,7 @@ from servanda.crypto import canonical_json, parse_json, public_hex
 from servanda.errors import LedgerError, TreatyError
 from servanda.formats.drafts import DraftDoc
 from servanda.ledger import Ledger
-from servanda.ledger.timestamps import utc_timestamp
+from servanda.ledger.timestamps import parse_timestamp, utc_timestamp
 from servanda.model.parties import Role
 from servanda.treaty.authority import mandate_defect, short
 from servanda.treaty.drafts import compose
@@ -144,8 +144,11 @@ class TreatyRecord:
         )
         envelope = Envelope.seal(statement, issuer)
         evidence, act = self._preview(envelope, at)
-        defect = mandate_defect(evidence, act, party, act.seq, act.logged_at)
-        if defect is not None and not defect.endswith(f"is valid only from {statement.not_before}"):
+        # Judged as of its first moment of validity, which may lie ahead: a mandate for next
+        # week is fine, one that could never be valid is refused.
+        first_valid = max(act.logged_at, parse_timestamp(statement.not_before))
+        defect = mandate_defect(evidence, act, party, act.seq, first_valid)
+        if defect is not None:
             raise TreatyError(f"refused: {defect}")
         return self._commit(envelope, act)
 
