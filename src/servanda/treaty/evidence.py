@@ -35,10 +35,7 @@ class Act:
     logged_at: datetime
     signer: str
     statement: Statement
-
-    @property
-    def id(self) -> str:
-        return self.statement.id()
+    id: str  # the statement's content address, computed once
 
 
 @dataclass
@@ -99,7 +96,9 @@ class Evidence:
             if statement.version != len(drafts) + 1 or statement.previous != previous:
                 self.problems.append(f"entry {seq}: draft version {statement.version} does not follow the last one")
                 return
-        self.acts.append(Act(seq, parse_timestamp(record.logged_at), envelope.signer, statement))
+        self.acts.append(
+            Act(seq, parse_timestamp(record.logged_at), envelope.signer, statement, statement.id())
+        )
 
     # -- lookups -------------------------------------------------------------------------
 

@@ -34,9 +34,9 @@ class Power(StrEnum):
 
 
 #: Offices whose holders negotiate, adopt and sign without producing full powers
-#: (VCLT art. 7(2)(a)) once their party has registered them in that office.
+#: (VCLT art. 7(2)(a)) once their party has registered them in that office; they may also
+#: ratify for it.
 FULL_POWERS_OFFICES = frozenset({Role.HEAD_OF_STATE, Role.HEAD_OF_GOVERNMENT, Role.FOREIGN_MINISTER})
-OFFICE_POWERS = frozenset({Power.NEGOTIATE, Power.ADOPT, Power.SIGN, Power.RATIFY})
 
 
 def _timestamp(value: str) -> str:
