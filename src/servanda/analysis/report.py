@@ -234,6 +234,19 @@ def point(scenario: Scenario, frontier: Frontier, row: int) -> Point:
     )
 
 
+def point_from_outcome(scenario: Scenario, outcome: tuple[int, ...]) -> Point:
+    """Any outcome (option indices) as a :class:`Point`."""
+    from servanda.analysis.utilities import utilities
+
+    outcome = tuple(int(d) for d in outcome)
+    return Point(
+        index=scenario.space.index_of(outcome),
+        outcome=outcome,
+        labels=scenario.space.describe(outcome),
+        utilities=tuple(float(u) for u in utilities(scenario, np.asarray([outcome]))[0]),
+    )
+
+
 def point_dict(point: Point | None, parties: tuple[str, ...]) -> dict[str, Any] | None:
     """A point as plain data: index, options by issue, utilities by party."""
     if point is None:
