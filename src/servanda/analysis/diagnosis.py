@@ -11,8 +11,8 @@ The constraints are every red line of every party and every party's reservation 
   enumerating outcomes. Each maximal satisfiable subset MARCO meets gives a *way out*: its
   complement, a minimal set of constraints whose removal makes agreement possible.
 - The *minimal relaxation* is optimal, found by CP-SAT: the fewest red lines dropped
-  (weighted per party), then the smallest total loss below reservation values; or, with
-  ``objective="reservations"``, those two in the other order.
+  (weighted per party) keeping reservation values, or, with ``objective="reservations"``,
+  the smallest total loss below reservation values keeping red lines.
 """
 
 from __future__ import annotations
@@ -202,9 +202,11 @@ def minimal_relaxation(
     objective: str = "red-lines",
     weights: Mapping[str, float] | None = None,
 ) -> tuple[tuple[int, ...], list[bool], list[int], bool]:
-    """The cheapest relaxation, lexicographically: with ``"red-lines"``, first the fewest
-    red lines dropped (each weighted by its party's weight), then the smallest weighted total
-    loss below reservation values; with ``"reservations"`` the other way round.
+    """The cheapest relaxation. With ``"red-lines"``, reservation values are kept (lowered
+    only as far as unavoidable even with every red line dropped) and the fewest red lines
+    are dropped, each weighted by its party's weight. With ``"reservations"``, red lines
+    are kept (dropped only where they exclude each other whatever the reservation values)
+    and the weighted total loss below reservation values is smallest.
 
     Returns the outcome, which red lines (in :func:`constraints_of` order) are dropped,
     the shortfall per party in solver units, and whether both stages are proven optimal.
@@ -239,7 +241,9 @@ def minimal_relaxation(
     short_term = cp_model.LinearExpr.WeightedSum(
         shortfall, [max(1, round(c * 1e9)) for c in short_cost]
     )
-    stages = (lines_term, short_term) if objective == "red-lines" else (short_term, lines_term)
+    # What is given up second is what the objective minimises; what is given up first is
+    # only what cannot be avoided even when the other is given up entirely.
+    stages = (short_term, lines_term) if objective == "red-lines" else (lines_term, short_term)
     solve = new_solver()
     optimal = True
     for stage in stages:
@@ -351,3 +355,39 @@ def _explain(scenario: Scenario, members: tuple[Constraint, ...]) -> BlockingSet
 
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def diagnosis_dict(diagnosis: Diagnosis, scenario: Scenario) -> dict:
+    """The diagnosis as plain data (JSON-ready)."""
+    from servanda.analysis.report import point_dict
+
+    names = scenario.party_names
+
+    def constraint(c: Constraint) -> dict:
+        return {"party": c.party, "kind": c.kind.value, "name": c.name}
+
+    relaxation = diagnosis.relaxation
+    return {
+        "scenario": scenario.name,
+        "agreement_possible": diagnosis.agreement_possible,
+        "witness": point_dict(diagnosis.witness, names),
+        "complete": diagnosis.complete,
+        "blocking_sets": [
+            {"constraints": [constraint(c) for c in b.constraints], "issues": list(b.issues),
+             "explanation": b.explanation}
+            for b in diagnosis.blocking_sets
+        ],
+        "ways_out": [[constraint(c) for c in way] for way in diagnosis.ways_out],
+        "relaxation": None if relaxation is None else {
+            "objective": relaxation.objective,
+            "optimal": relaxation.optimal,
+            "drop": [constraint(c) for c in relaxation.dropped],
+            "lower_reservations": dict(relaxation.lowered),
+            "outcome": point_dict(relaxation.outcome, names),
+            "zone_of_possible_agreement": None if relaxation.analysis is None else relaxation.analysis.zone_size,
+            "solutions": None if relaxation.analysis is None else {
+                name: point_dict(pt, names) for name, pt in relaxation.analysis.solutions.items()
+            },
+            "note": relaxation.note,
+        },
+    }

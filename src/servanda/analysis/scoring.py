@@ -79,29 +79,8 @@ def score(
     space = scenario.space
     outcome = tuple(int(d) for d in outcome)
     index = space.index_of(outcome)
-    row = np.asarray([outcome])
-    own = utilities(scenario, row)[0]
-    broken = red_line_matrix(scenario, row)[0]
+    own, broken, count, better = pareto_improvements(scenario, outcome, limit, chunk_size, progress)
     lines = all_red_lines(scenario)
-    limit = DEFAULT_ENUMERATION_LIMIT if limit is None else limit
-    count: int | None
-    if space.size <= limit:
-        count, better = _improvements_by_enumeration(
-            scenario, own, broken, limit, chunk_size, progress
-        )
-    elif additive_applicable(scenario):
-        # Efficient improvements lie on the frontier of the outcomes that break none of
-        # the red lines the proposal keeps; how many improvements there are in all would
-        # need enumeration.
-        kept = [line for (_, line), hit in zip(lines, broken) if not hit]
-        frontier = additive_frontier(scenario, kept)
-        count, better = None, frontier.take(np.flatnonzero(dominates(frontier.utilities, own)))
-    else:
-        raise SpaceTooLargeError(
-            f"cannot look for improvements in {count_text(space.size)} outcomes: too many to "
-            "enumerate, and preferences are not linear-additive (or red lines span several "
-            "issues)"
-        )
     joint_gain = (better.utilities - own).sum(axis=1)
     # Largest joint gain first, then the lowest outcome (index order = digit order).
     digits = [better.outcomes[:, i] for i in range(len(outcome) - 1, -1, -1)]
@@ -114,6 +93,41 @@ def score(
         improvements=count,
         best_improvements=tuple(point(scenario, better, int(r)) for r in ranked[:top]),
     )
+
+
+def pareto_improvements(
+    scenario: Scenario,
+    outcome: Sequence[int],
+    limit: int | None = None,
+    chunk_size: int = 1 << 18,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray, int | None, Frontier]:
+    """The efficient Pareto improvements on ``outcome``: outcomes at least as good for every
+    party and better for one, breaking no red line it does not already break, and
+    undominated among those. Returns the outcome's utilities, which red lines it breaks
+    (in :func:`all_red_lines` order), how many improvements there are (None when the space
+    was not enumerated) and the efficient ones as a frontier."""
+    space = scenario.space
+    row = np.asarray([tuple(int(d) for d in outcome)])
+    own = utilities(scenario, row)[0]
+    broken = red_line_matrix(scenario, row)[0]
+    limit = DEFAULT_ENUMERATION_LIMIT if limit is None else limit
+    if space.size <= limit:
+        count, better = _improvements_by_enumeration(scenario, own, broken, limit, chunk_size, progress)
+    elif additive_applicable(scenario):
+        # Efficient improvements lie on the frontier of the outcomes that break none of
+        # the red lines the proposal keeps; how many improvements there are in all would
+        # need enumeration.
+        kept = [line for (_, line), hit in zip(all_red_lines(scenario), broken) if not hit]
+        frontier = additive_frontier(scenario, kept)
+        count, better = None, frontier.take(np.flatnonzero(dominates(frontier.utilities, own)))
+    else:
+        raise SpaceTooLargeError(
+            f"cannot look for improvements in {count_text(space.size)} outcomes: too many to "
+            "enumerate, and preferences are not linear-additive (or red lines span several "
+            "issues)"
+        )
+    return own, broken, count, better
 
 
 def _improvements_by_enumeration(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
@@ -131,6 +132,86 @@ def score_command(
         print(json.dumps(score_dict(result, scenario.party_names), indent=2, default=str))
     else:
         console.print(score_view(scenario, result))
+
+
+class RelaxationObjective(StrEnum):
+    RED_LINES = "red-lines"
+    RESERVATIONS = "reservations"
+
+
+@app.command("diagnose")
+def diagnose_command(
+    scenario_path: ScenarioArg,
+    objective: Annotated[
+        RelaxationObjective,
+        typer.Option(help="What the smallest change gives up: red lines, or utility below reservation values."),
+    ] = RelaxationObjective.RED_LINES,
+    weight: Annotated[
+        Optional[list[str]],
+        typer.Option(help="PARTY=W: giving up this party's red lines or utility costs W (default 1); repeatable."),
+    ] = None,
+    max_sets: Annotated[int, typer.Option(min=1, help="Stop after this many blocking sets.")] = 50,
+    as_json: JsonOpt = False,
+    format: FormatOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Why no agreement is possible: the blocking red lines and reservation values, the
+    ways out, and the smallest change that opens a zone of possible agreement."""
+    from servanda.analysis.diagnosis import diagnose, diagnosis_dict
+    from servanda.cli.render_deadlock import diagnosis_view
+
+    scenario = load_scenario(scenario_path, format)
+    weights = {}
+    for item in weight or []:
+        name, sep, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or name not in scenario.party_names or not 0 < number < math.inf:
+            raise typer.BadParameter(
+                f"'{item}' is not PARTY=W with a party of the scenario ({', '.join(scenario.party_names)}) "
+                "and a positive number", param_hint="--weight")
+        weights[name] = number
+    result = diagnose(scenario, objective=objective.value, weights=weights, max_sets=max_sets, limit=limit)
+    if as_json:
+        print(json.dumps(diagnosis_dict(result, scenario), indent=2, default=str))
+    else:
+        console.print(diagnosis_view(scenario, result))
+
+
+@app.command("mediate")
+def mediate_command(
+    scenario_path: ScenarioArg,
+    draft: Annotated[
+        Path, typer.Option(help="The draft: a proposal (issue: option) or an agreement text settling every issue.")
+    ],
+    top: Annotated[int, typer.Option(min=1, help="Packages listed per ranking.")] = 5,
+    as_json: JsonOpt = False,
+    format: FormatOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Packages that improve a draft for every party, ranked by joint gain and fairness,
+    and for two parties with divisible issues the Adjusted Winner division."""
+    from servanda.analysis.mediation import mediate, mediation_dict
+    from servanda.cli.render_deadlock import mediation_view
+
+    scenario = load_scenario(scenario_path, format)
+    mapping = load_proposal(draft)
+    if "clauses" in mapping:  # an agreement text: the issues its clauses settle
+        from servanda.formats.drafts import load_draft_document
+
+        text = load_draft_document(draft)
+        mapping = {clause.issue: clause.option for clause in text.clauses if clause.issue is not None}
+    try:
+        outcome = scenario.space.parse(mapping)
+    except OutcomeError as exc:
+        raise ScenarioError(str(exc), source=str(draft)) from None
+    result = mediate(scenario, outcome, top=top, limit=limit)
+    if as_json:
+        print(json.dumps(mediation_dict(result, scenario), indent=2, default=str))
+    else:
+        console.print(mediation_view(scenario, result))
 
 
 @app.command("convert")
