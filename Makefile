@@ -25,6 +25,7 @@ test: install-test
 bench: install-test
 	$(BIN)/python benchmarks/bench_analysis.py
 	$(BIN)/python benchmarks/bench_ledger.py
+	$(BIN)/python benchmarks/bench_diagnosis.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -2,10 +2,12 @@
 one-hot booleans, each party's utility as an integer linear expression, and red lines and
 reservation values as constraints that literals switch on and off.
 
-CP-SAT needs integer coefficients. Utilities are scaled to a resolution of 10^-9 of each
-party's utility range and rounded *down*, and reservation values rounded *up*: an outcome
-the model accepts meets the reservation value exactly, and one it refuses misses it, or
-meets it within that resolution. Results are always re-evaluated in floating point.
+CP-SAT needs integer coefficients. Utilities are scaled by one factor for all parties (10^9
+units for the largest magnitude among utilities and reservation values) and rounded *up*,
+reservation values rounded *down*: the model never refuses an outcome that meets a
+reservation value, so "infeasible" is exact; an outcome it accepts is re-evaluated in
+floating point, as :func:`servanda.analysis.utilities.utilities` computes it, and the
+callers exclude it when it misses by less than the resolution (see :meth:`exclude`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ class ScenarioModel:
 
     model: cp_model.CpModel
     choice: list[list[cp_model.IntVar]]  # choice[i][o]: issue i takes option o
-    utility: list[cp_model.LinearExpr]  # per party, in units of 1/scale[p]
-    scale: list[float]
+    utility: list[cp_model.LinearExpr]  # per party, in units of 1/scale, rounded up
+    scale: float
 
     def decode(self, solver: cp_model.CpSolver) -> tuple[int, ...]:
         """The outcome (option indices) of the solver's current solution."""
@@ -59,15 +61,21 @@ class ScenarioModel:
         shortfall: cp_model.IntVar | None = None,
     ) -> None:
         """Utility of ``party`` at least ``reservation`` (minus ``shortfall`` units)."""
-        threshold = math.ceil(reservation * self.scale[party])
+        threshold = math.floor(reservation * self.scale)
         expression = self.utility[party] + (shortfall if shortfall is not None else 0)
         constraint = self.model.Add(expression >= threshold)
         if enforce is not None:
             constraint.OnlyEnforceIf(enforce)
 
-    def units(self, party: int, value: float) -> int:
-        """``value`` in the party's integer units, rounded up."""
-        return math.ceil(value * self.scale[party])
+    def units(self, value: float) -> int:
+        """``value`` in integer units, rounded down."""
+        return math.floor(value * self.scale)
+
+    def exclude(self, outcome: Sequence[int], enforce: cp_model.IntVar | None = None) -> None:
+        """Never choose ``outcome`` again (when ``enforce`` is true)."""
+        cut = self.model.AddBoolOr([self.choice[i][o].Not() for i, o in enumerate(outcome)])
+        if enforce is not None:
+            cut.OnlyEnforceIf(enforce)
 
 
 def build_model(scenario: Scenario) -> ScenarioModel:
@@ -84,22 +92,25 @@ def build_model(scenario: Scenario) -> ScenarioModel:
     choice = [[model.NewBoolVar(f"{issue.name}={o}") for o in range(issue.size)] for issue in scenario.issues]
     for options in choice:
         model.AddExactlyOne(options)
-    utility, scale = [], []
+    magnitude = max(
+        [abs(bound) for party in scenario.parties for bound in party.preferences.bounds()]
+        + [abs(party.reservation) for party in scenario.parties]
+        + [1e-9]
+    )
+    scale = _RESOLUTION / magnitude
+    utility = []
     for party in scenario.parties:
         preferences = party.preferences
-        low, high = preferences.bounds()
-        factor = _RESOLUTION / max(high - low, abs(high), abs(low), 1e-12)
         terms = []
         for options, table in zip(choice, preferences.weighted_tables):
-            terms.extend((var, math.floor(value * factor)) for var, value in zip(options, table))
+            terms.extend((var, math.ceil(value * scale)) for var, value in zip(options, table))
         for term in preferences.interactions:
             for (a, b), value in _nonzero(term.matrix):
                 both = model.NewBoolVar("")
                 model.AddBoolAnd([choice[term.first][a], choice[term.second][b]]).OnlyEnforceIf(both)
                 model.AddBoolOr([choice[term.first][a].Not(), choice[term.second][b].Not()]).OnlyEnforceIf(both.Not())
-                terms.append((both, math.floor(value * factor)))
+                terms.append((both, math.ceil(value * scale)))
         utility.append(cp_model.LinearExpr.WeightedSum([v for v, _ in terms], [c for _, c in terms]))
-        scale.append(factor)
     return ScenarioModel(model, choice, utility, scale)
 
 

@@ -28,6 +28,7 @@ from ortools.sat.python import cp_model
 
 from servanda.analysis.cpsat import build_model, new_solver
 from servanda.analysis.report import Analysis, Point, analyze, point_from_outcome
+from servanda.analysis.utilities import utilities
 from servanda.errors import ServandaError
 from servanda.model import RedLine, Scenario
 
@@ -126,6 +127,15 @@ class _Oracle:
         self.index = {switch.Index(): k for k, switch in enumerate(self.switches)}
         self.solver = new_solver()
         self.calls = 0
+        self.reservation_of = {
+            k: scenario.party_names.index(c.party)
+            for k, c in enumerate(constraints) if c.kind is Kind.RESERVATION
+        }
+
+    def _missed(self, outcome: tuple[int, ...], subset: frozenset[int]) -> list[int]:
+        """The reservation constraints in ``subset`` that ``outcome`` misses."""
+        missed = _missed_reservations(self.scenario, outcome)
+        return [k for k in subset if k in self.reservation_of and missed[self.reservation_of[k]]]
 
     def check(self, subset: frozenset[int]) -> tuple[bool, tuple[int, ...] | frozenset[int]]:
         """(True, outcome) if the constraints in ``subset`` can all hold, else (False, core):
@@ -134,13 +144,27 @@ class _Oracle:
         model = self.model.model
         model.ClearAssumptions()
         model.AddAssumptions([self.switches[k] for k in sorted(subset)])
-        status = self.solver.Solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return True, self.model.decode(self.solver)
+        while True:
+            status = self.solver.Solve(model)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            outcome = self.model.decode(self.solver)
+            missed = self._missed(outcome, subset)
+            if not missed:
+                return True, outcome
+            # Rounded up, the model let through an outcome that misses a reservation value
+            # by less than its resolution: exclude it wherever those constraints apply.
+            for k in missed:
+                self.model.exclude(outcome, self.switches[k])
         if status != cp_model.INFEASIBLE:
             raise ServandaError(f"the solver gave no answer ({self.solver.StatusName(status)})")
         core = frozenset(self.index[i] for i in self.solver.SufficientAssumptionsForInfeasibility())
         return False, core & subset or subset
+
+
+def _missed_reservations(scenario: Scenario, outcome: tuple[int, ...]) -> np.ndarray:
+    """Per party: whether ``outcome`` misses its reservation value (in floating point)."""
+    return utilities(scenario, np.asarray([outcome]))[0] < scenario.reservations
 
 
 def _shrink(oracle: _Oracle, core: frozenset[int]) -> frozenset[int]:
@@ -211,14 +235,7 @@ def minimal_relaxation(
     Returns the outcome, which red lines (in :func:`constraints_of` order) are dropped,
     the shortfall per party in solver units, and whether both stages are proven optimal.
     """
-    if objective not in ("red-lines", "reservations"):
-        raise ValueError(f"objective must be 'red-lines' or 'reservations', not {objective!r}")
-    weights = dict(weights or {})
-    unknown = set(weights) - set(scenario.party_names)
-    if unknown:
-        raise ServandaError(f"weights for unknown parties: {', '.join(sorted(unknown))}")
-    if any(not (w > 0 and np.isfinite(w)) for w in weights.values()):
-        raise ServandaError("party weights must be positive numbers")
+    costs = _party_costs(scenario, objective, weights)
     sm = build_model(scenario)
     model = sm.model
     dropped, line_cost = [], []
@@ -227,20 +244,18 @@ def minimal_relaxation(
             drop = model.NewBoolVar(f"drop {line.name}")
             sm.forbid(line, drop.Not())
             dropped.append(drop)
-            line_cost.append(round(1000 * weights.get(party.name, 1.0)))
-    shortfall, short_cost = [], []
+            line_cost.append(costs[party.name])
+    shortfall = []
     for p, party in enumerate(scenario.parties):
-        # The shortfall never exceeds the reservation value less the lowest utility.
-        lowest = math.floor(party.preferences.bounds()[0] * sm.scale[p]) - len(scenario.issues) - 1
-        gap = model.NewIntVar(0, max(1, sm.units(p, party.reservation) - lowest), f"short {party.name}")
+        # The model's utility (rounded up) never falls below the lowest utility, so the
+        # shortfall never exceeds the reservation value less that.
+        lowest = sm.units(party.preferences.bounds()[0])
+        gap = model.NewIntVar(0, max(1, sm.units(party.reservation) - lowest + 1), f"short {party.name}")
         sm.require(p, party.reservation, shortfall=gap)
         shortfall.append(gap)
-        short_cost.append(weights.get(party.name, 1.0) / sm.scale[p])
-    # Shortfall costs in comparable units: weight x utility, at 10^-9 resolution.
     lines_term = cp_model.LinearExpr.WeightedSum(dropped, line_cost)
-    short_term = cp_model.LinearExpr.WeightedSum(
-        shortfall, [max(1, round(c * 1e9)) for c in short_cost]
-    )
+    # One scale for every party's utility, so weight x units compares like weight x utility.
+    short_term = cp_model.LinearExpr.WeightedSum(shortfall, [costs[party.name] for party in scenario.parties])
     # What is given up second is what the objective minimises; what is given up first is
     # only what cannot be avoided even when the other is given up entirely.
     stages = (short_term, lines_term) if objective == "red-lines" else (lines_term, short_term)
@@ -257,6 +272,26 @@ def minimal_relaxation(
     return outcome, [solve.BooleanValue(d) for d in dropped], [solve.Value(s) for s in shortfall], optimal
 
 
+#: Party weights are compared at this relative precision (the largest weight = 10^6).
+_WEIGHT_UNITS = 10**6
+
+
+def _party_costs(scenario: Scenario, objective: str, weights: Mapping[str, float] | None) -> dict[str, int]:
+    """Each party's weight as a positive integer, relative to the largest weight; checks
+    the objective and the weights."""
+    if objective not in ("red-lines", "reservations"):
+        raise ServandaError(f"objective must be 'red-lines' or 'reservations', not {objective!r}")
+    weights = dict(weights or {})
+    unknown = set(weights) - set(scenario.party_names)
+    if unknown:
+        raise ServandaError(f"weights for unknown parties: {', '.join(sorted(unknown))}")
+    if any(not (isinstance(w, int | float) and 0 < w < math.inf) for w in weights.values()):
+        raise ServandaError("party weights must be positive, finite numbers")
+    full = {name: float(weights.get(name, 1.0)) for name in scenario.party_names}
+    top = max(full.values())
+    return {name: max(1, round(w / top * _WEIGHT_UNITS)) for name, w in full.items()}
+
+
 def diagnose(
     scenario: Scenario,
     *,
@@ -268,6 +303,7 @@ def diagnose(
 ) -> Diagnosis:
     """Diagnose a deadlock: blocking sets, ways out, and the minimal relaxation with the
     bargaining solutions it makes possible (when the relaxed scenario can be analysed)."""
+    _party_costs(scenario, objective, weights)
     constraints = constraints_of(scenario)
     muses, corrections, complete, oracle = blocking_sets(scenario, constraints, max_sets)
     if not muses:
@@ -293,12 +329,10 @@ def _relaxation(scenario, constraints, objective, weights, analyze_relaxed, limi
     lines = [c for c in constraints if c.kind is Kind.RED_LINE]
     dropped = tuple(c for c, flag in zip(lines, dropped_flags) if flag)
     point = point_from_outcome(scenario, outcome)
-    lowered = tuple(
-        (party.name, party.reservation - u)
-        for party, u in zip(scenario.parties, point.utilities)
-        if u < party.reservation
-    )
-    relaxed = relax(scenario, dropped, dict(lowered))
+    # Reservation values the outcome misses are lowered to exactly what it gives.
+    reached = {party.name: u for party, u in zip(scenario.parties, point.utilities) if u < party.reservation}
+    lowered = tuple((name, scenario.party(name).reservation - u) for name, u in reached.items())
+    relaxed = relax(scenario, dropped, reached)
     analysis, note = None, ""
     if analyze_relaxed:
         try:
@@ -308,14 +342,15 @@ def _relaxation(scenario, constraints, objective, weights, analyze_relaxed, limi
     return Relaxation(objective, dropped, lowered, optimal, point, analysis, note)
 
 
-def relax(scenario: Scenario, dropped: Sequence[Constraint], lowered: Mapping[str, float]) -> Scenario:
-    """The scenario without the ``dropped`` red lines and with reservation values lowered."""
+def relax(scenario: Scenario, dropped: Sequence[Constraint], reservations: Mapping[str, float]) -> Scenario:
+    """The scenario without the ``dropped`` red lines and with the given new reservation
+    values (set, not subtracted, so that the relaxed outcome meets them exactly)."""
     gone = {(c.party, c.name) for c in dropped if c.kind is Kind.RED_LINE}
     parties = tuple(
         dataclasses.replace(
             party,
             red_lines=tuple(line for line in party.red_lines if (party.name, line.name) not in gone),
-            reservation=party.reservation - lowered.get(party.name, 0.0),
+            reservation=reservations.get(party.name, party.reservation),
         )
         for party in scenario.parties
     )
