@@ -202,7 +202,6 @@ def test_durable_logs_agree(tmp_path):
         for data in entries:
             ledger.append("entry", data)
             tree.append_entry(data)
-        hashes = ledger.leaf_hashes()
         roots = {old: tree.get_root(old) for old in range(1, len(entries) + 1)}
         assert bytes.fromhex(ledger.tree_head().root) == roots[len(entries)]
         for size in (1, 7, 16, 24):
