@@ -404,3 +404,28 @@ def test_the_example_scenarios_are_refused_with_the_reason():
     job_offer = load_yaml(EXAMPLES / "job-offer.yaml")
     with pytest.raises(UnsupportedError, match="issue 'salary' is not divisible: the value"):
         adjusted_winner_for(job_offer, "Employer", "Candidate")
+
+
+def test_the_trump_divorce_is_reproduced_exactly():
+    """The Trumps' divorce, the worked example of Brams & Taylor, *Fair Division* (1996),
+    §4.4, also in COMAP's *For All Practical Purposes* ch. 13: points as in the lecture notes
+    stored at vdocuments.mx/the-a-djusted-winner.html ("Trump Divorce Point Allocation").
+    Donald wins the Palm Beach mansion and the Trump Tower triplex (78 points), Ivana the
+    rest (70, the tied cash and jewelry going to her as the side behind); Donald keeps 13/15
+    of the mansion and each side ends with 72 2/3 points."""
+    items = ["Connecticut estate", "Palm Beach mansion", "Trump Plaza apartment",
+             "Trump Tower triplex", "cash and jewelry"]
+    result = adjusted_winner([10, 40, 10, 38, 2], [38, 20, 30, 10, 2], names=("Donald", "Ivana"), items=items)
+    assert result.winner_points == (78, 70)
+    assert result.split == 1 and result.shares_a == (0, Fraction(13, 15), 0, 1, 0)
+    assert result.equitable_points == Fraction(218, 3)  # 72 2/3
+
+
+def test_the_john_and_mary_example_is_reproduced_exactly():
+    """COMAP, *For All Practical Purposes*, adjusted-winner applet (macmillanlearning.com,
+    fapp9e): John gets A, C, D (80), Mary B, E (50); C has the smallest ratio 20/15, John
+    keeps 1/7 of it and each side ends with 62 6/7 points."""
+    result = adjusted_winner([30, 15, 20, 30, 5], [20, 25, 15, 15, 25], names=("John", "Mary"), items="ABCDE")
+    assert result.winner_points == (80, 50)
+    assert result.split == 2 and result.shares_a[2] == Fraction(1, 7)
+    assert result.equitable_points == Fraction(440, 7)  # 62 6/7
