@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -160,6 +161,79 @@ def test_proofs_agree_with_the_merkle_functions(ledger):
     assert ledger.consistency_proof(5) == consistency_proof(hashes, 5)
 
 
+def test_proofs_follow_appends_by_another_ledger_on_another_connection(tmp_path):
+    """A Ledger keeps its Merkle tree between calls; entries appended meanwhile through
+    another Ledger and engine (as by another process) are in its next answer, never a
+    stale size."""
+    path = tmp_path / "shared.db"
+    reader_engine, writer_engine = open_database(path), open_database(path)
+    reader = Ledger.create(reader_engine, "room")
+    writer = Ledger.open(writer_engine, "room")
+    heads = {0: reader.tree_head()}
+    for step, count in enumerate((1, 1, 2, 3, 5, 8, 13, 1, 30)):
+        for i in range(count):
+            writer.append("draft", b"%d-%d" % (step, i))
+        hashes = writer.leaf_hashes()
+        size = len(hashes)
+        head = reader.tree_head()
+        assert head.size == size and head.root == tree_root(hashes).hex()
+        heads[size] = head
+        root = bytes.fromhex(head.root)
+        for seq in {0, size // 2, size - 1, size - count}:
+            proof = reader.inclusion_proof(seq)
+            assert proof == inclusion_proof(hashes, seq)
+            assert verify_inclusion(hashes[seq], seq, size, proof, root)
+        for old, old_head in heads.items():
+            if old:
+                proof = reader.consistency_proof(old)
+                assert proof == consistency_proof(hashes, old)
+                old_root = bytes.fromhex(old_head.root)
+                assert verify_consistency(old, size, old_root, root, proof)
+                assert reader.tree_head(old).root == old_head.root
+        # Appended after the reader's last look: its proofs are of the current size.
+        writer.append("draft", b"unseen %d" % step)
+        assert reader.inclusion_proof(size) == inclusion_proof(writer.leaf_hashes(), size)
+        assert reader.consistency_proof(size) == consistency_proof(writer.leaf_hashes(), size)
+    reader_engine.dispose()
+    writer_engine.dispose()
+
+
+def test_one_ledger_shared_by_threads_while_another_appends(store):
+    shared = Ledger.create(store, "room")
+    writer = Ledger.open(store, "room")
+    writer.append("draft", b"first")
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def prove() -> None:
+        try:
+            calls = 0
+            while not done.is_set():
+                head = shared.tree_head()
+                root, size = bytes.fromhex(head.root), head.size
+                hashes = shared.leaf_hashes(size)
+                seq = calls * 7919 % size
+                calls += 1
+                proof = shared.inclusion_proof(seq, size)
+                assert verify_inclusion(hashes[seq], seq, size, proof, root)
+                assert shared.tree_head(size).root == head.root
+        except BaseException as exc:  # re-raised in the test's thread
+            failures.append(exc)
+            done.set()
+
+    threads = [threading.Thread(target=prove) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for i in range(60):
+        writer.append("draft", b"%d" % i)
+    done.set()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[0]
+    assert shared.tree_head().root == tree_root(writer.leaf_hashes()).hex()
+    shared.check()
+
+
 def test_an_empty_log_has_the_empty_root(store):
     head = Ledger.create(store, "empty").tree_head()
     assert head.size == 0 and head.root == EMPTY_ROOT.hex() and head.verify()
@@ -283,6 +357,18 @@ def test_check_finds_a_missing_entry(ledger, tmp_path):
         ledger.check()
     with pytest.raises(LedgerError, match="missing"):
         ledger.tree_head()
+    # Only trees that need the missing entry fail.
+    assert ledger.tree_head(4).root == tree_root(ledger.leaf_hashes(4)).hex()
+    assert ledger.inclusion_proof(1, 4) == inclusion_proof(ledger.leaf_hashes(4), 1)
+    with pytest.raises(LedgerError, match="missing"):
+        ledger.inclusion_proof(1, 5)
+
+
+def test_check_finds_an_entry_deleted_after_the_ledger_read_it(ledger, tmp_path):
+    head = ledger.tree_head()
+    _tamper(tmp_path / "store.db", "DELETE FROM log_entries WHERE seq = ?", head.size - 1)
+    with pytest.raises(LedgerError, match=f"entry {head.size - 1} is missing"):
+        ledger.check()
 
 
 def test_check_finds_a_bad_time(ledger, tmp_path):
@@ -292,8 +378,10 @@ def test_check_finds_a_bad_time(ledger, tmp_path):
 
 
 def test_a_rewritten_history_breaks_consistency_with_an_earlier_tree_head(ledger, tmp_path):
-    """Rewriting data and leaf hash together passes check(), but not a tree head someone
-    kept: the new tree no longer extends it."""
+    """Rewriting data and leaf hash together passes check() on the rewritten database, but
+    not a tree head someone kept: the new tree no longer extends it. The Ledger that signed
+    the kept head reads only new entries, so it goes on proving the history it served, and
+    its check() names the rewritten entry."""
     kept = ledger.tree_head()
     forged = b"forged"
     _tamper(
@@ -302,13 +390,28 @@ def test_a_rewritten_history_breaks_consistency_with_an_earlier_tree_head(ledger
         forged,
         leaf_hash(forged),
     )
-    ledger.check()
-    ledger.append("draft", b"after the forgery")
-    now = ledger.tree_head()
-    proof = ledger.consistency_proof(kept.size)
+    rewritten = Ledger.open(ledger.engine, "room-1")
+    rewritten.check()
+    rewritten.append("draft", b"after the forgery")
+    now = rewritten.tree_head()
+    proof = rewritten.consistency_proof(kept.size)
     assert now.verify()
     assert not verify_consistency(
         kept.size, now.size, bytes.fromhex(kept.root), bytes.fromhex(now.root), proof
+    )
+
+    with pytest.raises(LedgerError, match=r"'room-1': entry 2: .* history was rewritten"):
+        ledger.check()
+    served = ledger.tree_head()
+    assert served.size == now.size and served.root != now.root
+    assert ledger.tree_head(kept.size).root == kept.root
+    proof = ledger.consistency_proof(kept.size)
+    assert verify_consistency(
+        kept.size, served.size, bytes.fromhex(kept.root), bytes.fromhex(served.root), proof
+    )
+    # The forged entry, as the database now serves it, is not in what the Ledger proves.
+    assert not verify_inclusion(
+        leaf_hash(forged), 2, served.size, ledger.inclusion_proof(2), bytes.fromhex(served.root)
     )
 
 

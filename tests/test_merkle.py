@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import random
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from servanda.ledger import (
     verify_consistency,
     verify_inclusion,
 )
+from servanda.ledger.merkle import MerkleTree
 
 VECTORS = Path(os.environ.get("SERVANDA_VECTORS", ROOT.parent / "shared" / "data" / "vectors"))
 
@@ -217,6 +219,113 @@ def test_proof_generation_rejects_impossible_requests():
             consistency_proof(tree, old)
     with pytest.raises(ValueError):
         inclusion_proof([], 0)
+
+
+# The tree structure against the definitions: the same definitions over ranges
+# D[start:stop] of fixed leaves, memoised on the range so that every proof of every prefix
+# costs a few lookups.
+
+
+def _definitions(d: list[bytes]):
+    @cache
+    def mth(start: int, stop: int) -> bytes:  # MTH(D[start:stop])
+        n = stop - start
+        if n == 0:
+            return EMPTY_ROOT
+        if n == 1:
+            return d[start]
+        k = _k(n)
+        return node_hash(mth(start, start + k), mth(start + k, stop))
+
+    def path(m: int, start: int, stop: int) -> list[bytes]:  # PATH(m, D[start:stop])
+        if stop - start == 1:
+            return []
+        k = _k(stop - start)
+        if m < k:
+            return path(m, start, start + k) + [mth(start + k, stop)]
+        return path(m - k, start + k, stop) + [mth(start, start + k)]
+
+    def subproof(m: int, start: int, stop: int, b: bool) -> list[bytes]:
+        if m == stop - start:
+            return [] if b else [mth(start, stop)]
+        k = _k(stop - start)
+        if m <= k:
+            return subproof(m, start, start + k, b) + [mth(start + k, stop)]
+        return subproof(m - k, start + k, stop, False) + [mth(start, start + k)]
+
+    return mth, path, subproof
+
+
+def test_the_tree_answers_as_the_definitions_for_every_size_up_to_300():
+    """One tree grown leaf by leaf answers for every earlier size as the definitions do;
+    the pure functions (a tree built at once) too."""
+    leaves = _leaves(SIZES, salt=b"d")
+    mth, path, subproof = _definitions(leaves)
+    tree = MerkleTree()
+    assert len(tree) == 0 and tree.root() == EMPTY_ROOT
+    for size in range(1, SIZES + 1):
+        tree.append(leaves[size - 1])
+        assert len(tree) == size and tree.root() == mth(0, size), size
+    for size in range(SIZES + 1):
+        assert tree.root(size) == mth(0, size)
+        for index in range(size):
+            assert tree.inclusion_proof(index, size) == path(index, 0, size), (index, size)
+        for old in range(1, size + 1):
+            assert tree.consistency_proof(old, size) == subproof(old, 0, size, True), (old, size)
+    for size in range(1, SIZES + 1):
+        prefix = leaves[:size]
+        assert tree_root(prefix) == mth(0, size)
+        for choice in {0, size // 3, size - 1}:
+            assert inclusion_proof(prefix, choice) == path(choice, 0, size)
+            assert consistency_proof(prefix, choice + 1) == subproof(choice + 1, 0, size, True)
+
+
+def test_the_tree_answers_as_the_definitions_for_random_larger_sizes():
+    rng = random.Random(9162)
+    largest = 5000
+    leaves = _leaves(largest, salt=b"r")
+    mth, path, subproof = _definitions(leaves)
+    grown = MerkleTree()
+    edges = {1023, 1024, 1025, 4097, largest}
+    sizes = sorted(edges | {rng.randrange(SIZES + 1, largest) for _ in range(6)})
+    for size in sizes:
+        while len(grown) < size:  # in uneven chunks, as a log is read
+            grown.extend(leaves[len(grown) : min(size, len(grown) + rng.randrange(1, 700))])
+        built = MerkleTree(leaves[:size])
+        assert built.root() == grown.root() == mth(0, size)
+        for _ in range(20):
+            index, old = rng.randrange(size), rng.randrange(1, size + 1)
+            want = path(index, 0, size)
+            assert built.inclusion_proof(index) == grown.inclusion_proof(index, size) == want
+            assert (
+                built.consistency_proof(old)
+                == grown.consistency_proof(old, size)
+                == subproof(old, 0, size, True)
+            )
+    for _ in range(20):  # earlier sizes of the largest tree
+        size = rng.randrange(1, largest + 1)
+        index, old = rng.randrange(size), rng.randrange(1, size + 1)
+        assert grown.root(size) == mth(0, size)
+        assert grown.inclusion_proof(index, size) == path(index, 0, size)
+        assert grown.consistency_proof(old, size) == subproof(old, 0, size, True)
+
+
+def test_the_tree_rejects_impossible_requests():
+    tree = MerkleTree(_leaves(5))
+    for size in (-1, 6):
+        with pytest.raises(ValueError):
+            tree.root(size)
+        with pytest.raises(ValueError):
+            tree.inclusion_proof(0, size)
+        with pytest.raises(ValueError):
+            tree.consistency_proof(1, size)
+    for index, size in ((-1, None), (5, None), (3, 3), (0, 0)):
+        with pytest.raises(ValueError):
+            tree.inclusion_proof(index, size)
+    for old, size in ((0, None), (6, None), (4, 3), (1, 0)):
+        with pytest.raises(ValueError):
+            tree.consistency_proof(old, size)
+    assert tree.root(0) == EMPTY_ROOT and len(tree) == 5
 
 
 # Random leaves and tampering

@@ -4,6 +4,7 @@ heads and inclusion and consistency proofs."""
 from servanda.ledger.log import Entry, Ledger
 from servanda.ledger.merkle import (
     EMPTY_ROOT,
+    MerkleTree,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -19,6 +20,7 @@ __all__ = [
     "EMPTY_ROOT",
     "Entry",
     "Ledger",
+    "MerkleTree",
     "SignedTreeHead",
     "consistency_proof",
     "inclusion_proof",

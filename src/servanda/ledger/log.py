@@ -3,6 +3,7 @@ RFC 9162 Merkle tree, signed tree heads, and inclusion and consistency proofs.""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,7 +33,14 @@ class Entry:
 
 class Ledger:
     """One named log in a store. Every method reads the database afresh, so several
-    processes may append to and read the same log."""
+    processes may append to and read the same log.
+
+    Tree heads and proofs come from a Merkle tree the Ledger keeps between calls (it may be
+    shared by threads): each call reads the log's current size and adds to the tree only
+    the entries appended since, by anyone. The entries already in the tree are not read
+    again, so if the database rewrites them the Ledger keeps proving the history it has
+    already served; :meth:`check` reports such a rewrite.
+    """
 
     def __init__(self, engine: Engine, name: str, log_id: int, key: Ed25519PrivateKey):
         self.engine = engine
@@ -40,6 +48,8 @@ class Ledger:
         self.public_key = public_hex(key)
         self._id = log_id
         self._key = key
+        self._tree = merkle.MerkleTree()
+        self._growing = threading.Lock()  # one caller at a time extends self._tree
 
     @classmethod
     def create(cls, engine: Engine, name: str) -> Ledger:
@@ -166,32 +176,34 @@ class Ledger:
     def tree_head(self, size: int | None = None, at: datetime | None = None) -> SignedTreeHead:
         """The log's signed tree head over its first ``size`` entries (default: all), dated
         ``at`` (default: now)."""
-        hashes = self.leaf_hashes(size)
-        return sign_tree_head(self._key, len(hashes), merkle.tree_root(hashes), utc_timestamp(at))
+        tree, size = self._current_tree(size)
+        return sign_tree_head(self._key, size, tree.root(size), utc_timestamp(at))
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> list[bytes]:
         """The proof that entry ``seq`` is in the tree of the first ``size`` entries
         (default: all) (RFC 9162 §2.1.3)."""
-        hashes = self.leaf_hashes(size)
-        if not 0 <= seq < len(hashes):
-            raise LedgerError(
-                f"log '{self.name}': entry {seq} is not among the first {len(hashes)}"
-            )
-        return merkle.inclusion_proof(hashes, seq)
+        tree, size = self._current_tree(size)
+        if not 0 <= seq < size:
+            raise LedgerError(f"log '{self.name}': entry {seq} is not among the first {size}")
+        return tree.inclusion_proof(seq, size)
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """The proof that the tree of the first ``new_size`` entries (default: all) extends
         the tree of the first ``old_size`` (RFC 9162 §2.1.4); ``old_size`` must be at least 1."""
-        hashes = self.leaf_hashes(new_size)
-        if not 0 < old_size <= len(hashes):
+        tree, new_size = self._current_tree(new_size)
+        if not 0 < old_size <= new_size:
             raise LedgerError(
-                f"log '{self.name}': no consistency proof from size {old_size} to {len(hashes)}"
+                f"log '{self.name}': no consistency proof from size {old_size} to {new_size}"
             )
-        return merkle.consistency_proof(hashes, old_size)
+        return tree.consistency_proof(old_size, new_size)
 
     def check(self) -> None:
         """Recompute every leaf hash from the stored data and check that the entries are
-        numbered 0..n-1 without gaps; ``LedgerError`` names the first bad entry."""
+        numbered 0..n-1 without gaps, and that the entries this Ledger has already put in its
+        Merkle tree are still there with the same leaf hashes; ``LedgerError`` names the
+        first bad entry."""
+        served = len(self._tree)  # the tree only grows: its first `served` leaves are fixed
+        count = 0
         with self.engine.connect() as connection:
             rows = connection.execute(self._rows())
             for expected, row in enumerate(rows):
@@ -201,10 +213,53 @@ class Ledger:
                     raise LedgerError(f"log '{self.name}': entry {expected} is missing")
                 if merkle.leaf_hash(entry.data) != entry.leaf_hash:
                     raise LedgerError(f"{where}: its data does not match its leaf hash")
+                if expected < served and self._tree.leaf(expected) != entry.leaf_hash:
+                    raise LedgerError(
+                        f"{where}: its leaf hash changed since this Ledger read it "
+                        "(the history was rewritten)"
+                    )
                 try:
                     parse_timestamp(entry.appended_at)
                 except ValueError as exc:
                     raise LedgerError(f"{where}: bad time of appending ({exc})") from None
+                count += 1
+        if count < served:
+            raise LedgerError(f"log '{self.name}': entry {count} is missing")
+
+    def _current_tree(self, size: int | None) -> tuple[merkle.MerkleTree, int]:
+        """The Merkle tree with every entry the log now holds, and ``size`` checked against
+        the log's current size (default: that size).
+
+        Only the entries appended since the tree was last extended are read. Entries
+        missing from the database fail only a tree that needs them: ``size`` beyond them.
+        """
+        with self.engine.connect() as connection:
+            current = connection.execute(self._next_seq()).scalar_one()
+            size = current if size is None else size
+            if not 0 <= size <= current:
+                raise LedgerError(f"log '{self.name}' has {current} entries, not {size}")
+            with self._growing:
+                known = len(self._tree)
+                if known < current:
+                    rows = connection.execute(
+                        select(log_entries.c.seq, log_entries.c.leaf_hash)
+                        .where(
+                            log_entries.c.log_id == self._id,
+                            log_entries.c.seq >= known,
+                            log_entries.c.seq < current,
+                        )
+                        .order_by(log_entries.c.seq)
+                    ).all()
+                    # Up to the first gap; an answer about a larger size waits for it.
+                    contiguous = 0
+                    while contiguous < len(rows) and rows[contiguous][0] == known + contiguous:
+                        contiguous += 1
+                    self._tree.extend(leaf for _, leaf in rows[:contiguous])
+        # The tree may grow meanwhile, by another caller: appending leaves the first `size`
+        # leaves and every level built on them as they are.
+        if len(self._tree) < size:
+            raise LedgerError(f"log '{self.name}': entries are missing below {size}; run check()")
+        return self._tree, size
 
     def _next_seq(self) -> Select:
         return select(func.coalesce(func.max(log_entries.c.seq) + 1, 0)).where(
