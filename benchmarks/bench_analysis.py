@@ -52,17 +52,16 @@ import platform
 import resource
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from timing import best_of, duration
 
 ROOT = Path(__file__).resolve().parent.parent
 GENIUS_ANAC = ROOT.parent / "shared" / "data" / "genius" / "anac"
 NEGMAS_TIMEOUT = 120.0  # seconds for the timed NegMAS call, per case
 SERVANDA_TIMEOUT = 600.0
 SETUP_ALLOWANCE = 60.0  # seconds a worker may spend importing and building before the clock
-REPEAT_BUDGET = 2.0  # seconds: repeat a timed call while the runs so far took less
-MAX_RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -141,16 +140,6 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _best_of(call):
-    """Fastest of up to MAX_RUNS runs of ``call``; returns (seconds, last result)."""
-    times, total, result = [], 0.0, None
-    while len(times) < MAX_RUNS and total < REPEAT_BUDGET:
-        start = time.perf_counter()
-        result = call()
-        elapsed = time.perf_counter() - start
-        times.append(elapsed)
-        total += elapsed
-    return min(times), result
 
 
 def servanda_worker(source: str) -> dict:
@@ -162,8 +151,8 @@ def servanda_worker(source: str) -> dict:
     method = method or "auto"
     scenario = build_scenario(source)
     baseline = _rss_mb()
-    seconds, analysis = _best_of(lambda: analyze(scenario, method=method, count=False))
-    full_seconds, _ = _best_of(lambda: analyze(scenario, method=method))
+    seconds, analysis = best_of(lambda: analyze(scenario, method=method, count=False))
+    full_seconds, _ = best_of(lambda: analyze(scenario, method=method))
     peak = _peak_mb()
     zone = analysis.zone_frontier()
     nash = analysis.solutions["nash"]
@@ -199,7 +188,7 @@ def negmas_worker(source: str) -> dict:
         return frontier, nash_points(ufuns, frontier, ranges=ranges)
 
     baseline = _rss_mb()
-    seconds, (frontier, nash) = _best_of(run)
+    seconds, (frontier, nash) = best_of(run)
     return {
         "seconds": seconds,
         "peak_mb": _peak_mb(),
@@ -232,12 +221,6 @@ def run_worker(side: str, source: str, timeout: float) -> dict | str:
 # -- report ------------------------------------------------------------------------------
 
 
-def _time(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"
 
 
 def _memory(result: dict) -> str:
@@ -263,8 +246,8 @@ def row(case: Case, ours: dict | str, theirs: dict | str | None) -> list[str]:
         case.name,
         f"{ours['outcomes']:.3g}" if ours["outcomes"] >= 10**7 else f"{ours['outcomes']:,}",
         str(ours["parties"]),
-        _time(ours["seconds"]),
-        _time(ours["full_seconds"]),
+        duration(ours["seconds"]),
+        duration(ours["full_seconds"]),
         _memory(ours),
     ]
     if theirs is None:
@@ -272,7 +255,7 @@ def row(case: Case, ours: dict | str, theirs: dict | str | None) -> list[str]:
     if isinstance(theirs, str):
         return cells + [theirs, "", "", ""]
     ratio = theirs["seconds"] / ours["seconds"]
-    return cells + [_time(theirs["seconds"]), _memory(theirs), f"{ratio:.1f}x", _same(ours, theirs)]
+    return cells + [duration(theirs["seconds"]), _memory(theirs), f"{ratio:.1f}x", _same(ours, theirs)]
 
 
 HEADER = [
@@ -308,11 +291,11 @@ def targets(results: list[tuple[Case, dict | str, dict | str | None]]) -> list[s
         size, seconds, peak = ours["outcomes"], ours["seconds"], ours["peak_mb"]
         if size == 10**6:
             verdict = "met" if seconds < 1 and peak < 500 else "MISSED"
-            measured = f"{_time(seconds)}, {peak:.0f} MB"
+            measured = f"{duration(seconds)}, {peak:.0f} MB"
             notes.append(f"- 10^6 outcomes < 1 s and < 500 MB: {verdict} ({measured})")
         if size == 10**20:
             verdict = "met" if seconds < 10 and peak < 2048 else "MISSED"
-            measured = f"{_time(seconds)}, {peak:.0f} MB"
+            measured = f"{duration(seconds)}, {peak:.0f} MB"
             notes.append(f"- 10^20 outcomes < 10 s and < 2 GB: {verdict} ({measured})")
     return notes
 

@@ -47,13 +47,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-REPEAT_BUDGET = 2.0  # seconds: repeat a timed call while the runs so far took less
-MAX_RUNS = 3
+from timing import best_of, duration
+
 TARGET_SECONDS = 5.0
 PARTIES = ("a", "b", "c", "d")
 LINES_PER_PARTY = 5
@@ -160,24 +159,14 @@ def any_outcome_meets_everything(scenario, digits_chunks) -> tuple[bool, int]:
 # -- measurements ------------------------------------------------------------------------
 
 
-def _best_of(call):
-    """Fastest of up to MAX_RUNS runs of ``call``; returns (seconds, last result)."""
-    times, total, result = [], 0.0, None
-    while len(times) < MAX_RUNS and total < REPEAT_BUDGET:
-        start = time.perf_counter()
-        result = call()
-        elapsed = time.perf_counter() - start
-        times.append(elapsed)
-        total += elapsed
-    return min(times), result
 
 
 def measure(case: Case) -> dict:
     from servanda.analysis.diagnosis import blocking_sets, constraints_of, diagnose
 
     scenario = build_scenario(case.issues)
-    seconds, result = _best_of(lambda: diagnose(scenario, analyze_relaxed=False))
-    full_seconds, full = _best_of(lambda: diagnose(scenario))
+    seconds, result = best_of(lambda: diagnose(scenario, analyze_relaxed=False))
+    full_seconds, full = best_of(lambda: diagnose(scenario))
     _, _, _, oracle = blocking_sets(scenario, constraints_of(scenario))
     out = {
         "outcomes": scenario.space.size,
@@ -199,14 +188,14 @@ def measure(case: Case) -> dict:
     }
     space = scenario.space
     if space.size <= 10**7:
-        check_seconds, (feasible, seen) = _best_of(
+        check_seconds, (feasible, seen) = best_of(
             lambda: any_outcome_meets_everything(scenario, space.chunks(1 << 18))
         )
         out.update(check_seconds=check_seconds, check_feasible=feasible, extrapolated=False)
     else:
         sample = 1 << 20
         chunks = [space.sample(1 << 18, seed=s) for s in range(sample >> 18)]
-        per_outcome, _ = _best_of(lambda: any_outcome_meets_everything(scenario, chunks))
+        per_outcome, _ = best_of(lambda: any_outcome_meets_everything(scenario, chunks))
         out.update(check_seconds=per_outcome / sample * space.size, check_feasible=None,
                    extrapolated=True)
     return out
@@ -215,15 +204,6 @@ def measure(case: Case) -> dict:
 # -- report ------------------------------------------------------------------------------
 
 
-def _time(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f} ms"
-    if seconds < 1e5:
-        return f"{seconds:.2f} s"
-    years = seconds / (365.25 * 86400)
-    return f"{seconds:.2g} s (~{years:.2g} years)"
 
 
 HEADER = [
@@ -243,21 +223,21 @@ HEADER = [
 
 
 def row(case: Case, r: dict) -> list[str]:
-    check = _time(r["check_seconds"]) + (" (extrapolated)" if r["extrapolated"] else "")
+    check = duration(r["check_seconds"]) + (" (extrapolated)" if r["extrapolated"] else "")
     brute = r["check_seconds"] * r["calls"]
     return [
         case.name,
         f"{r['outcomes']:.3g}" if r["outcomes"] >= 10**7 else f"{r['outcomes']:,}",
         str(r["constraints"]),
-        _time(r["seconds"]),
-        _time(r["full_seconds"]),
+        duration(r["seconds"]),
+        duration(r["full_seconds"]),
         f"{r['blocking']} ({', '.join(map(str, r['sizes']))})",
         "yes" if r["complete"] else "no",
         str(r["ways_out"]),
         str(r["calls"]),
         check,
         f"{r['seconds'] / r['check_seconds']:.3g}",
-        f"{_time(brute)} ({brute / r['seconds']:.3g}x diagnose)",
+        f"{duration(brute)} ({brute / r['seconds']:.3g}x diagnose)",
     ]
 
 
@@ -295,7 +275,7 @@ def main() -> None:
         fast = max(r["seconds"], r["full_seconds"]) < TARGET_SECONDS
         print(
             f"- {case.name}: diagnose < {TARGET_SECONDS:.0f} s: {'met' if fast else 'MISSED'} "
-            f"({_time(r['seconds'])}; full call {_time(r['full_seconds'])})"
+            f"({duration(r['seconds'])}; full call {duration(r['full_seconds'])})"
         )
         changes = [f"drop {d}" for d in r["dropped"]]
         changes += [f"lower {p}'s reservation value by {v:.3g}" for p, v in r["lowered"]]

@@ -64,31 +64,15 @@ import tempfile
 import time
 from pathlib import Path
 
-REPEAT_BUDGET = 2.0  # seconds: repeat a timed call while the runs so far took less
-MAX_RUNS = 3
+from timing import best_of, duration
+
 ENTRY_BYTES = 64
 #: SQLite's names for ``PRAGMA synchronous`` values.
 SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
 
 
-def _best_of(call):
-    """Fastest of up to MAX_RUNS runs of ``call``; returns (seconds, last result)."""
-    times, total, result = [], 0.0, None
-    while len(times) < MAX_RUNS and total < REPEAT_BUDGET:
-        start = time.perf_counter()
-        result = call()
-        elapsed = time.perf_counter() - start
-        times.append(elapsed)
-        total += elapsed
-    return min(times), result
 
 
-def _time(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"
 
 
 def _yes(ok: bool, why: str = "") -> str:
@@ -119,15 +103,15 @@ def tree_rows(size: int, proofs: int, seed: int) -> list[list[str]]:
         ours = MerkleTree(leaf_hash(d) for d in entries)
         return ours, ours.root()
 
-    ours_root_s, (ours_tree, root) = _best_of(servanda_root)
-    theirs_root_s, (tree, their_root) = _best_of(pymerkle_root)
+    ours_root_s, (ours_tree, root) = best_of(servanda_root)
+    theirs_root_s, (tree, their_root) = best_of(pymerkle_root)
     hashes = [leaf_hash(d) for d in entries]
     old_roots = {m: tree.get_root(m) for m in set(old_sizes)}
 
-    ours_inc_s, ours_inc = _best_of(lambda: [ours_tree.inclusion_proof(i) for i in indices])
-    theirs_inc_s, theirs_inc = _best_of(lambda: [tree.prove_inclusion(i + 1) for i in indices])
-    ours_con_s, ours_con = _best_of(lambda: [ours_tree.consistency_proof(m) for m in old_sizes])
-    theirs_con_s, theirs_con = _best_of(lambda: [tree.prove_consistency(m) for m in old_sizes])
+    ours_inc_s, ours_inc = best_of(lambda: [ours_tree.inclusion_proof(i) for i in indices])
+    theirs_inc_s, theirs_inc = best_of(lambda: [tree.prove_inclusion(i + 1) for i in indices])
+    ours_con_s, ours_con = best_of(lambda: [ours_tree.consistency_proof(m) for m in old_sizes])
+    theirs_con_s, theirs_con = best_of(lambda: [tree.prove_consistency(m) for m in old_sizes])
 
     def ours_verify_inclusion():
         return all(
@@ -150,26 +134,26 @@ def tree_rows(size: int, proofs: int, seed: int) -> list[list[str]]:
             pm_verify_consistency(old_roots[m], their_root, p, prior_size=m, later_size=size)
         return True
 
-    ours_vi_s, ours_vi = _best_of(ours_verify_inclusion)
-    theirs_vi_s, theirs_vi = _best_of(theirs_verify_inclusion)
-    ours_vc_s, ours_vc = _best_of(ours_verify_consistency)
-    theirs_vc_s, theirs_vc = _best_of(theirs_verify_consistency)
+    ours_vi_s, ours_vi = best_of(ours_verify_inclusion)
+    theirs_vi_s, theirs_vi = best_of(theirs_verify_inclusion)
+    ours_vc_s, ours_vc = best_of(ours_verify_consistency)
+    theirs_vc_s, theirs_vc = best_of(theirs_verify_consistency)
 
     same_paths = all(p.path[1:] == q for p, q in zip(theirs_inc, ours_inc))
     ours_len = sum(map(len, ours_con)) / len(ours_con)
     theirs_len = sum(len(p.path) for p in theirs_con) / len(theirs_con)
     n = f"{size:,}"
     return [
-        ["tree root from the entries", n, _time(ours_root_s), _time(theirs_root_s),
+        ["tree root from the entries", n, duration(ours_root_s), duration(theirs_root_s),
          _ratio(theirs_root_s, ours_root_s), _yes(root == their_root, "same root")],
-        [f"{proofs:,} inclusion proofs", n, _time(ours_inc_s), _time(theirs_inc_s),
+        [f"{proofs:,} inclusion proofs", n, duration(ours_inc_s), duration(theirs_inc_s),
          _ratio(theirs_inc_s, ours_inc_s), _yes(same_paths, "same paths")],
-        [f"{proofs:,} consistency proofs", n, _time(ours_con_s), _time(theirs_con_s),
+        [f"{proofs:,} consistency proofs", n, duration(ours_con_s), duration(theirs_con_s),
          _ratio(theirs_con_s, ours_con_s),
          f"other format: {ours_len:.1f} vs {theirs_len:.1f} hashes on average"],
-        [f"verify {proofs:,} inclusion proofs", n, _time(ours_vi_s), _time(theirs_vi_s),
+        [f"verify {proofs:,} inclusion proofs", n, duration(ours_vi_s), duration(theirs_vi_s),
          _ratio(theirs_vi_s, ours_vi_s), _yes(ours_vi and theirs_vi, "all valid")],
-        [f"verify {proofs:,} consistency proofs", n, _time(ours_vc_s), _time(theirs_vc_s),
+        [f"verify {proofs:,} consistency proofs", n, duration(ours_vc_s), duration(theirs_vc_s),
          _ratio(theirs_vc_s, ours_vc_s),
          _yes(ours_vc and theirs_vc, "all valid against pymerkle's roots")],
     ]  # fmt: skip
@@ -233,9 +217,9 @@ def append_rows(count: int, seed: int, folder: Path) -> tuple[list[list[str]], l
         theirs_root = tree.get_root()
 
     rows = [
-        [f"{count:,} durable appends", "-", _time(ours_s), _time(theirs_s),
+        [f"{count:,} durable appends", "-", duration(ours_s), duration(theirs_s),
          _ratio(theirs_s, ours_s), _yes(ours_root == theirs_root, "same root")],
-        ["  per append", "-", _time(ours_s / count), _time(theirs_s / count), "", ""],
+        ["  per append", "-", duration(ours_s / count), duration(theirs_s / count), "", ""],
     ]  # fmt: skip
     notes = [
         f"Durable appends, in {folder} on {_filesystem(folder)}:",
