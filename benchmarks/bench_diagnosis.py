@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from timing import best_of, duration
+from timing import best_of, duration, markdown_table
 
 TARGET_SECONDS = 5.0
 PARTIES = ("a", "b", "c", "d")
@@ -241,12 +241,6 @@ def row(case: Case, r: dict) -> list[str]:
     ]
 
 
-def markdown(rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
-    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="only the 10^6 case")
@@ -264,7 +258,7 @@ def main() -> None:
     for case in cases:
         results.append((case, measure(case)))
     print()
-    print(markdown([row(case, r) for case, r in results]))
+    print(markdown_table(HEADER, [row(case, r) for case, r in results]))
     print()
     print("One check: one pass over every outcome asking whether any meets all constraints,")
     print("as a brute-force diagnosis needs per subset; 'enumeration x oracle calls': that pass")

@@ -64,7 +64,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from timing import best_of, duration
+from timing import best_of, duration, markdown_table
 
 ENTRY_BYTES = 64
 #: SQLite's names for ``PRAGMA synchronous`` values.
@@ -243,12 +243,6 @@ def append_rows(count: int, seed: int, folder: Path) -> tuple[list[list[str]], l
 HEADER = ["operation", "N", "Servanda", "pymerkle", "ratio pymerkle/Servanda", "same result"]
 
 
-def markdown(rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
-    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -285,7 +279,7 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     rows += appended
     print()
-    print(markdown(rows))
+    print(markdown_table(HEADER, rows))
     print()
     print("Ratio above 1: Servanda is faster. Trees: fastest of up to three runs; appends: one run.")
     print()

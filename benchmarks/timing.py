@@ -32,3 +32,10 @@ def duration(seconds: float) -> str:
     if seconds < 1e5:
         return f"{seconds:.2f} s"
     return f"{seconds:.2g} s (~{seconds / (365.25 * 86400):.2g} years)"
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, as the README shows the results."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines)

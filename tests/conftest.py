@@ -69,3 +69,16 @@ def random_scenario(
 @pytest.fixture
 def moscow_path() -> Path:
     return EXAMPLES / "moscow-2025.yaml"
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """Run the ``servanda`` command in this process: (exit code, stdout, stderr)."""
+    from servanda.cli import main
+
+    try:
+        main([str(arg) for arg in args])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -8,24 +8,14 @@ import stat
 
 import pytest
 
-from conftest import EXAMPLES
-from servanda.cli import main
+from conftest import EXAMPLES, run_cli
 
 AT = "2025-12-02T17:00Z"
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main([str(arg) for arg in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def ok(capsys, *args: str) -> str:
-    code, out, err = run(capsys, *args)
+    code, out, err = run_cli(capsys, *args)
     assert code == 0, err or out
     return out
 
@@ -59,7 +49,7 @@ def talks(tmp_path, capsys, monkeypatch):
 def test_keys_are_written_privately_and_never_overwritten(talks, capsys):
     assert stat.S_IMODE(os.stat(talks / "us.key").st_mode) == 0o600
     assert json.loads((talks / "us.pub.jwk").read_text())["crv"] == "Ed25519"
-    code, _, err = run(capsys, "keys", "new", "us")
+    code, _, err = run_cli(capsys, "keys", "new", "us")
     assert code == 1 and "exists already" in err
     assert ":" in ok(capsys, "keys", "show", "us.pub.jwk")
 
@@ -79,7 +69,7 @@ def test_from_envoys_deal_to_treaty_in_force(talks, capsys):
     assert "signed by Steve Witkoff (envoy), who holds no mandate to sign" in us["reasons"]
 
     ok(capsys, "bundle", "moscow.ledger", "-o", "deal.json")
-    assert run(capsys, "verify", "deal.json")[0] == 3
+    assert run_cli(capsys, "verify", "deal.json")[0] == 3
 
     later = "2025-12-16T10:00Z"
     for party, root, name, key in [("United States", "us.key", "Marco Rubio", "rubio"),
@@ -90,25 +80,25 @@ def test_from_envoys_deal_to_treaty_in_force(talks, capsys):
         assert "with full powers by office" in out
     assert "SIGNED" in ok(capsys, "status", "moscow.ledger")
     ok(capsys, "bundle", "moscow.ledger", "-o", "signed.json")
-    assert run(capsys, "verify", "signed.json")[0] == 4
+    assert run_cli(capsys, "verify", "signed.json")[0] == 4
 
     for party, root in [("United States", "us.key"), ("Russia", "russia.key")]:
         ok(capsys, "ratify", "moscow.ledger", "--key", root, "--party", party, "--at", "2026-02-01T00:00Z")
     assert json.loads(ok(capsys, "status", "moscow.ledger", "--json"))["status"] == "in force"
     ok(capsys, "bundle", "moscow.ledger", "-o", "treaty.json")
-    code, out, _ = run(capsys, "verify", "treaty.json", "--trust", "Russia=russia.pub.jwk",
+    code, out, _ = run_cli(capsys, "verify", "treaty.json", "--trust", "Russia=russia.pub.jwk",
                        "--trust", "United States=us.pub.jwk")
     assert code == 0 and "VALID AND BINDING" in out
-    assert run(capsys, "verify", "treaty.json", "--trust", "Russia=us.pub.jwk")[0] == 5
+    assert run_cli(capsys, "verify", "treaty.json", "--trust", "Russia=us.pub.jwk")[0] == 5
 
     tampered = (talks / "treaty.json").read_text().replace("600,000", "900,000")
     (talks / "tampered.json").write_text(tampered)
-    code, out, _ = run(capsys, "verify", "tampered.json")
+    code, out, _ = run_cli(capsys, "verify", "tampered.json")
     assert code == 5 and "INVALID" in out and "inclusion proof" in out
-    verdict = json.loads(run(capsys, "verify", "tampered.json", "--json")[1])
+    verdict = json.loads(run_cli(capsys, "verify", "tampered.json", "--json")[1])
     assert verdict["verdict"] == "invalid" and verdict["exit_code"] == 5
 
-    code, _, err = run(capsys, "bundle", "moscow.ledger", "-o", "treaty.json")
+    code, _, err = run_cli(capsys, "bundle", "moscow.ledger", "-o", "treaty.json")
     assert code == 1 and "exists already" in err
 
 
@@ -122,11 +112,11 @@ def test_mandates_issue_delegate_revoke(talks, capsys):
              "--powers", "sign", "--from", "2025-12-01", "--until", "2025-12-20", "--at", AT)
     delegated = out.split("(id ")[1].rstrip(")\n")
     # Wider than the parent: refused, with the reason.
-    code, _, err = run(capsys, "mandate", "delegate", "moscow.ledger", "--party", "United States", "--parent", mandate,
+    code, _, err = run_cli(capsys, "mandate", "delegate", "moscow.ledger", "--party", "United States", "--parent", mandate,
                        "--key", "witkoff.key", "--holder", "Jared Kushner", "--holder-key", "kushner.pub.jwk",
                        "--powers", "sign,ratify", "--from", "2025-12-01", "--until", "2025-12-20", "--at", AT)
     assert code == 1 and "claims powers its parent lacks: ratify" in err
-    code, _, err = run(capsys, "mandate", "delegate", "moscow.ledger", "--party", "United States", "--parent", delegated,
+    code, _, err = run_cli(capsys, "mandate", "delegate", "moscow.ledger", "--party", "United States", "--parent", delegated,
                        "--key", "kushner.key", "--holder", "Steve Witkoff", "--holder-key", "witkoff.pub.jwk",
                        "--powers", "sign", "--from", "2025-12-01", "--until", "2025-12-20", "--at", AT)
     assert code == 1 and "may not be delegated" in err
@@ -134,7 +124,7 @@ def test_mandates_issue_delegate_revoke(talks, capsys):
              "--as", "Jared Kushner", "--mandate", delegated, "--at", AT)
     assert f"under mandate {delegated}" in out
     # A stranger may not revoke; the party's root key may.
-    code, _, err = run(capsys, "mandate", "revoke", "moscow.ledger", mandate, "--key", "russia.key")
+    code, _, err = run_cli(capsys, "mandate", "revoke", "moscow.ledger", mandate, "--key", "russia.key")
     assert code == 1 and "only United States's root key or the issuer" in err
     ok(capsys, "mandate", "revoke", "moscow.ledger", mandate, "--key", "us.key", "--reason", "recalled",
        "--at", "2025-12-03T00:00Z")
@@ -174,7 +164,7 @@ def test_offers_and_suggestions_are_recorded_apart(talks, capsys):
     assert rows[-2]["summary"].startswith("offer by United States: "), rows[-2]
     assert "form_of_agreement=ceasefire" in rows[-2]["summary"]
     assert rows[-1]["summary"] == "non-binding suggestion by Russia: army_cap=600000"
-    code, _, err = run(capsys, "propose", "moscow.ledger", "army_cap=1", "--key", "witkoff.key", "--party",
+    code, _, err = run_cli(capsys, "propose", "moscow.ledger", "army_cap=1", "--key", "witkoff.key", "--party",
                        "United States", "--as", "Steve Witkoff", "--scenario", EXAMPLES / "moscow-2025.yaml")
     assert code == 1 and "army_cap" in err
 
@@ -187,7 +177,7 @@ def test_log_show_and_proofs(talks, capsys):
     assert inclusion["tree_head"]["size"] == len(rows) and inclusion["proof"]
     consistency = json.loads(ok(capsys, "log", "proof", "moscow.ledger", "--from", "3"))
     assert consistency["old_tree_head"]["size"] == 3 and consistency["proof"]
-    code, _, err = run(capsys, "log", "proof", "moscow.ledger", "--entry", "99")
+    code, _, err = run_cli(capsys, "log", "proof", "moscow.ledger", "--entry", "99")
     assert code == 1 and "no entry 99" in err
 
 
@@ -211,7 +201,7 @@ def test_log_show_and_proofs(talks, capsys):
 ])
 def test_bad_input_is_one_line_and_exit_1(talks, capsys, args, expected):
     before = _entries(talks / "moscow.ledger")
-    code, out, err = run(capsys, *args)
+    code, out, err = run_cli(capsys, *args)
     assert code == 1, out
     assert expected in err and len(err.strip().splitlines()) == 1, err
     assert _entries(talks / "moscow.ledger") == before  # nothing stored was changed
@@ -227,9 +217,9 @@ def _entries(path) -> list[tuple[int, bytes]]:
 
 
 def test_verify_usage_errors(talks, capsys):
-    code, _, err = run(capsys, "verify", "nothing.json")
+    code, _, err = run_cli(capsys, "verify", "nothing.json")
     assert code == 1 and "nothing.json" in err
     (talks / "junk.json").write_text("{not json")
-    code, out, _ = run(capsys, "verify", "junk.json")
+    code, out, _ = run_cli(capsys, "verify", "junk.json")
     assert code == 5 and "invalid JSON" in out
-    assert run(capsys, "verify", "junk.json", "--trust", "Russia")[0] == 2
+    assert run_cli(capsys, "verify", "junk.json", "--trust", "Russia")[0] == 2
