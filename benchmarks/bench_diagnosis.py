@@ -167,7 +167,7 @@ def measure(case: Case) -> dict:
     scenario = build_scenario(case.issues)
     seconds, result = best_of(lambda: diagnose(scenario, analyze_relaxed=False))
     full_seconds, full = best_of(lambda: diagnose(scenario))
-    _, _, _, oracle = blocking_sets(scenario, constraints_of(scenario))
+    search = blocking_sets(scenario, constraints_of(scenario))
     out = {
         "outcomes": scenario.space.size,
         "constraints": len(constraints_of(scenario)),
@@ -178,7 +178,7 @@ def measure(case: Case) -> dict:
         "sizes": sorted(len(b.constraints) for b in result.blocking_sets),
         "complete": result.complete,
         "ways_out": len(result.ways_out),
-        "calls": oracle.calls,
+        "calls": search.checks,
         "dropped": [c.label for c in result.relaxation.dropped] if result.relaxation else [],
         "lowered": list(result.relaxation.lowered) if result.relaxation else [],
         "optimal": result.relaxation.optimal if result.relaxation else None,

@@ -244,9 +244,11 @@ def test_constraints_are_red_lines_party_by_party_then_reservation_values():
 
 
 def _check_blocking_sets(scenario: Scenario, brute: BruteForce) -> None:
-    muses, corrections, complete, oracle = blocking_sets(scenario, max_sets=1000)
-    assert complete  # fewer than 1000 blocking sets exist in spaces this small
-    assert oracle.calls >= 1
+    search = blocking_sets(scenario, max_sets=1000)
+    muses, corrections = list(search.blocking), list(search.corrections)
+    assert search.complete  # fewer than 1000 blocking sets exist in spaces this small
+    assert search.checks >= 1
+    assert (search.witness is not None) == (not muses)
     for mus in muses:
         mask = brute.mask(mus)
         assert not brute.feasible[mask], f"blocking set {sorted(mus)} can hold"
@@ -332,7 +334,8 @@ def test_enumeration_stops_at_max_sets_with_true_blocking_sets():
         every = brute.all_mus()
         if len(every) < 3:
             continue
-        muses, _, complete, _ = blocking_sets(scenario, max_sets=2)
+        search = blocking_sets(scenario, max_sets=2)
+        muses, complete = list(search.blocking), search.complete
         assert not complete
         assert len(muses) == 2 and set(muses) <= every
         checked += 1
@@ -346,7 +349,8 @@ def test_blocking_sets_among_given_constraints(seed):
     """With only the red lines given, the blocking sets are those among red lines alone."""
     scenario = deadlock_scenario(seed, parties=3, sizes=(3, 3, 2), lines=3)
     lines = [c for c in constraints_of(scenario) if c.kind is Kind.RED_LINE]
-    muses, corrections, complete, _ = blocking_sets(scenario, lines)
+    search = blocking_sets(scenario, lines)
+    muses, corrections, complete = list(search.blocking), list(search.corrections), search.complete
     brute = BruteForce(scenario)
     n = len(lines)  # red lines come first, so their indices coincide
     expected = {m for m in brute.all_mus() if max(m) < n}

@@ -187,11 +187,22 @@ def _grow(oracle: _Oracle, seed: frozenset[int], n: int) -> frozenset[int]:
     return seed
 
 
+@dataclass(frozen=True)
+class Search:
+    """What MARCO found: index sets into the constraints it was given."""
+
+    blocking: tuple[frozenset[int], ...]  # minimal infeasible subsets, in the order found
+    corrections: tuple[frozenset[int], ...]  # minimal correction sets met on the way
+    complete: bool  # every minimal infeasible subset was found
+    checks: int  # subsets the solver checked
+    witness: tuple[int, ...] | None  # an outcome meeting every constraint, if one does
+
+
 def blocking_sets(
     scenario: Scenario, constraints: Sequence[Constraint] | None = None, max_sets: int = 50
-) -> tuple[list[frozenset[int]], list[frozenset[int]], bool, _Oracle]:
-    """MARCO: the minimal infeasible subsets (as index sets into ``constraints``), the
-    minimal correction sets met on the way, and whether the enumeration is complete."""
+) -> Search:
+    """MARCO over ``constraints`` (default: :func:`constraints_of`), up to ``max_sets``
+    minimal infeasible subsets."""
     constraints = constraints_of(scenario) if constraints is None else list(constraints)
     n = len(constraints)
     oracle = _Oracle(scenario, constraints)
@@ -201,16 +212,20 @@ def blocking_sets(
     map_solver = new_solver()
     muses: list[frozenset[int]] = []
     corrections: list[frozenset[int]] = []
+
+    def result(complete: bool, witness: tuple[int, ...] | None = None) -> Search:
+        return Search(tuple(muses), tuple(corrections), complete, oracle.calls, witness)
+
     while True:
         if map_solver.Solve(unexplored) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return muses, corrections, True, oracle
+            return result(True)
         seed = frozenset(k for k in range(n) if map_solver.BooleanValue(pick[k]))
         feasible, found = oracle.check(seed)
         if feasible:
             grown = _grow(oracle, seed, n)
             correction = frozenset(range(n)) - grown
             if not correction:  # everything holds together
-                return muses, corrections, True, oracle
+                return result(True, found if grown == seed else oracle.check(grown)[1])
             corrections.append(correction)
             unexplored.AddBoolOr([pick[k] for k in correction])
         else:
@@ -218,7 +233,7 @@ def blocking_sets(
             muses.append(mus)
             unexplored.AddBoolOr([pick[k].Not() for k in mus])
             if len(muses) >= max_sets:
-                return muses, corrections, False, oracle
+                return result(False)
 
 
 def minimal_relaxation(
@@ -305,22 +320,21 @@ def diagnose(
     bargaining solutions it makes possible (when the relaxed scenario can be analysed)."""
     _party_costs(scenario, objective, weights)
     constraints = constraints_of(scenario)
-    muses, corrections, complete, oracle = blocking_sets(scenario, constraints, max_sets)
-    if not muses:
-        feasible, outcome = oracle.check(frozenset(range(len(constraints))))
-        assert feasible
-        return Diagnosis(True, point_from_outcome(scenario, outcome), (), True, (), None)
+    search = blocking_sets(scenario, constraints, max_sets)
+    if search.witness is not None:
+        return Diagnosis(True, point_from_outcome(scenario, search.witness), (), True, (), None)
     sets = sorted(
-        (tuple(constraints[k] for k in sorted(mus)) for mus in muses),
+        (tuple(constraints[k] for k in sorted(mus)) for mus in search.blocking),
         key=lambda members: (len(members), [constraints.index(c) for c in members]),
     )
     ways = sorted(
-        (tuple(constraints[k] for k in sorted(c)) for c in corrections),
+        (tuple(constraints[k] for k in sorted(c)) for c in search.corrections),
         key=lambda members: (len(members), [constraints.index(c) for c in members]),
     )
     relaxation = _relaxation(scenario, constraints, objective, weights, analyze_relaxed, limit)
     return Diagnosis(
-        False, None, tuple(_explain(scenario, members) for members in sets), complete, tuple(ways), relaxation
+        False, None, tuple(_explain(scenario, members) for members in sets), search.complete, tuple(ways),
+        relaxation,
     )
 
 
