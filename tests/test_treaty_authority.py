@@ -826,3 +826,22 @@ def test_random_delegation_chains_agree_with_the_rules(chain):
         assert result.reason == f"under mandate {short(ids[-1])} to {chain.power.value}"
     else:
         assert short(ids[-1]) in result.reason
+
+
+def test_a_chain_longer_than_the_limit_is_refused_and_cheap_to_judge():
+    """Forty delegable links: without memoising, judging it would take 2**40 checks."""
+    from servanda.treaty.authority import MAX_DELEGATIONS
+
+    log = Log()
+    keys = [generate_key() for _ in range(41)]
+    parent = log.mandate(ROOT, keys[0], T0, delegable=True)
+    for issuer, holder in zip(keys, keys[1:]):
+        parent = log.mandate(issuer, holder, T0, delegable=True, parent=parent)
+    seq = log.sign(keys[-1], T0 + DAY, parent)
+    _denied(log.authority(seq), f"ends a chain of more than {MAX_DELEGATIONS} delegations")
+    # Sixteen links are still fine.
+    short_log = Log()
+    parent = short_log.mandate(ROOT, keys[0], T0, delegable=True)
+    for issuer, holder in zip(keys[:MAX_DELEGATIONS], keys[1 : MAX_DELEGATIONS + 1]):
+        parent = short_log.mandate(issuer, holder, T0, delegable=True, parent=parent)
+    assert short_log.authority(short_log.sign(keys[MAX_DELEGATIONS], T0 + DAY, parent)).granted

@@ -32,11 +32,30 @@ def office_label(evidence: Evidence, party: str, key: str, name: str, before: in
     return f"{name} ({offices[0].statement.role.value.replace('_', ' ')})"
 
 
+#: Longer delegation chains are refused: no real mandate needs them, and a bundle from
+#: outside must not make verification arbitrarily expensive.
+MAX_DELEGATIONS = 16
+
+
 def mandate_defect(
     evidence: Evidence, act: Act, party: str, at_seq: int, at_time: datetime
 ) -> str | None:
     """Why the mandate ``act`` gives no authority for ``party`` at log position ``at_seq``
-    and time ``at_time`` (None: it does). Checks the whole chain up to the root key."""
+    and time ``at_time`` (None: it does). Checks the whole chain up to the root key: every
+    ancestor valid when each link below it was delegated, and when the mandate is used."""
+    memo: dict[tuple[int, int, datetime], str | None] = {}
+
+    def defect(act: Act, at_seq: int, at_time: datetime, depth: int) -> str | None:
+        # Memoised: a chain of d links is checked at O(d) moments per link, not 2**d.
+        key = (act.seq, at_seq, at_time)
+        if key not in memo:
+            memo[key] = _link_defect(evidence, act, party, at_seq, at_time, depth, defect)
+        return memo[key]
+
+    return defect(act, at_seq, at_time, 0)
+
+
+def _link_defect(evidence, act, party, at_seq, at_time, depth, defect) -> str | None:
     mandate: Mandate = act.statement
     label = f"mandate {short(act.id)}"
     if mandate.party != party:
@@ -51,18 +70,20 @@ def mandate_defect(
             return f"{label} was not issued by {party}'s root key"
         issuers = {root}
     else:
+        if depth >= MAX_DELEGATIONS:
+            return f"{label} ends a chain of more than {MAX_DELEGATIONS} delegations"
         parent = evidence.find(mandate.parent)
         if parent is None or not isinstance(parent.statement, Mandate) or parent.seq > act.seq:
             return f"{label} is delegated from a mandate that is not in the log before it"
-        defect = _delegation_defect(parent, act)
-        if defect:
-            return f"{label} {defect}"
-        defect = mandate_defect(evidence, parent, party, act.seq, act.logged_at)
-        if defect:
-            return f"{label} was delegated under {defect}"
-        defect = mandate_defect(evidence, parent, party, at_seq, at_time)
-        if defect:
-            return f"{label} depends on {defect}"
+        problem = _delegation_defect(parent, act)
+        if problem:
+            return f"{label} {problem}"
+        problem = defect(parent, act.seq, act.logged_at, depth + 1)
+        if problem:
+            return f"{label} was delegated under {problem}"
+        problem = defect(parent, at_seq, at_time, depth + 1)
+        if problem:
+            return f"{label} depends on {problem}"
         issuers = {root, act.signer} - {None}
     revocation = evidence.revocation_of(act.id, issuers, at_seq)
     if revocation is not None:

@@ -45,6 +45,7 @@ class Evidence:
     negotiation: str | None = None
     acts: list[Act] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    by_id: dict[str, Act] = field(default_factory=dict)
 
     @classmethod
     def from_records(cls, records: Iterable[tuple[int, LogRecord]]) -> Evidence:
@@ -96,9 +97,12 @@ class Evidence:
             if statement.version != len(drafts) + 1 or statement.previous != previous:
                 self.problems.append(f"entry {seq}: draft version {statement.version} does not follow the last one")
                 return
-        self.acts.append(
-            Act(seq, parse_timestamp(record.logged_at), envelope.signer, statement, statement.id())
-        )
+        self.append(Act(seq, parse_timestamp(record.logged_at), envelope.signer, statement, statement.id()))
+
+    def append(self, act: Act) -> None:
+        """Add an act already checked against this evidence."""
+        self.acts.append(act)
+        self.by_id.setdefault(act.id, act)
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -130,7 +134,7 @@ class Evidence:
 
     def find(self, act_id: str) -> Act | None:
         """The act whose statement has this id."""
-        return next((act for act in self.acts if act.id == act_id), None)
+        return self.by_id.get(act_id)
 
     def revocation_of(self, target: str, allowed_signers: set[str], before: int) -> Act | None:
         """The first revocation of ``target`` logged before ``before`` by an allowed key."""

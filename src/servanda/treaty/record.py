@@ -224,7 +224,7 @@ class TreatyRecord:
         """The evidence as it would be with ``envelope`` appended now (at ``at``), and its
         act; a TreatyError if the evidence would not admit it."""
         current = self.evidence()
-        trial = Evidence(current.negotiation, list(current.acts), [])
+        trial = Evidence(current.negotiation, list(current.acts), [], dict(current.by_id))
         trial.add(self._evidence_size, LogRecord(entry=envelope, logged_at=utc_timestamp(at or _now())))
         if trial.problems:
             raise TreatyError(f"refused: {trial.problems[0].split(': ', 1)[1]}")
@@ -234,7 +234,7 @@ class TreatyRecord:
         """Append the previewed act, unless the log grew since the preview."""
         _append(self.ledger, envelope, act.logged_at, expected_seq=act.seq)
         # The preview checked the act against this very log, one entry shorter.
-        self._evidence.acts.append(act)
+        self._evidence.append(act)
         self._evidence_size = act.seq + 1
         return act
 
