@@ -3,7 +3,8 @@
 ``propose`` (an outcome to put on the table, or walk away) and ``respond`` (to an offer).
 
 A strategy sees only its own side: its utilities, its red lines, its current reservation
-value, and the public record of offers and responses; never another party's preferences.
+value, the public record of offers and responses, and the public structure of the outcomes
+(their issues and options); never another party's preferences.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from servanda.negotiation.trace import Action, Event
+
+if TYPE_CHECKING:
+    from servanda.negotiation.table import Outcomes
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -37,6 +41,10 @@ class Context:
     history: Sequence[Event]  # the public record so far (read only)
     rng: np.random.Generator
     discount: float | None = None
+    # the issues and the options of every outcome (public; no party's preferences), for
+    # strategies that reason issue by issue, e.g. with an opponent model; None when the
+    # context was made by hand without them
+    outcomes: Outcomes | None = None
 
     @property
     def best(self) -> float:

@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from servanda.analysis.utilities import red_line_breaches, utilities
-from servanda.model import Scenario
+from servanda.model import OutcomeSpace, Scenario
 
 #: Largest space a negotiation enumerates (its tables hold a few numbers per outcome).
 NEGOTIATION_LIMIT = 10_000_000
@@ -54,6 +54,12 @@ class OutcomeTable:
         return self.utilities.shape[1]
 
     @cached_property
+    def outcomes(self) -> Outcomes:
+        """The public structure of the space (no party's preferences), shared by every
+        session played on this table: what :attr:`Context.outcomes` shows a strategy."""
+        return Outcomes(self.scenario.space)
+
+    @cached_property
     def pressure_conditions(self) -> dict[tuple[int, int], np.ndarray]:
         """For each conditional pressure event ``k`` of party ``p``: whether its condition
         on the table holds, for every outcome (keyed ``(p, k)``)."""
@@ -89,6 +95,33 @@ class OutcomeTable:
             ranked.append(ascending[::-1])
         return tuple(ranked)
 
+
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """What every party may know about the outcomes, and nothing about anyone's
+    preferences: the space (its issues and their options) and the options of every
+    outcome, so that a strategy can reason issue by issue (an opponent model, say).
+
+    The options of every outcome are enumerated on first use only, and once: a session
+    passes its table's :attr:`OutcomeTable.outcomes` to every context.
+    """
+
+    space: OutcomeSpace
+
+    @property
+    def size(self) -> int:
+        return self.space.size
+
+    @cached_property
+    def digits(self) -> np.ndarray:
+        """``(outcomes, issues)``: the option index of every outcome on every issue, row
+        ``i`` for outcome ``i`` (read only; the smallest unsigned integer type that holds
+        every option index)."""
+        digits = self.space.all(NEGOTIATION_LIMIT)
+        widest = int(self.space.radices.max(initial=1)) - 1
+        digits = digits.astype(np.min_scalar_type(max(widest, 0)))
+        digits.setflags(write=False)
+        return digits
 
 
 def allowed_order(utilities: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -119,6 +119,7 @@ class Session:
             for p in range(n)
         ]
         self._discounts = [party.discount for party in scenario.parties]
+        self._outcomes = table.outcomes  # public: issues and options, no preferences
         # per party whose pressure changes its weights: those events (by index), and the
         # views of the preference states met so far (keyed by the events in force)
         self._weight_events = [
@@ -200,6 +201,7 @@ class Session:
             self.history if record is None else record,
             self.rngs[party],
             self._discounts[party],
+            self._outcomes,
         )
 
     def on_table(self, record: Sequence[Event] | None = None) -> int | None:

@@ -20,6 +20,11 @@ from servanda.negotiation.strategies.acceptance import (
 )
 from servanda.negotiation.strategies.base import BiddingStrategy
 from servanda.negotiation.strategies.hardliner import Hardliner
+from servanda.negotiation.strategies.model_based import (
+    BayesianFrontier,
+    FrequencyFrontier,
+    ModelBased,
+)
 from servanda.negotiation.strategies.random_acceptable import RandomAcceptable
 from servanda.negotiation.strategies.tit_for_tat import (
     AbsoluteTitForTat,
@@ -44,6 +49,8 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "tit-for-tat": RelativeTitForTat,
     "absolute-tit-for-tat": AbsoluteTitForTat,
     "random": RandomAcceptable,
+    "frontier-frequency": FrequencyFrontier,
+    "frontier-bayesian": BayesianFrontier,
 }
 
 _SPEC = re.compile(r"\s*([A-Za-z][\w-]*)\s*(?:\((.*)\))?\s*", re.DOTALL)
@@ -133,11 +140,14 @@ __all__ = [
     "STRATEGIES",
     "AbsoluteTitForTat",
     "AcceptanceCondition",
+    "BayesianFrontier",
     "BiddingStrategy",
     "Boulware",
     "Conceder",
+    "FrequencyFrontier",
     "Hardliner",
     "Linear",
+    "ModelBased",
     "RandomAcceptable",
     "RelativeTitForTat",
     "Strategy",
