@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from servanda.analysis import analyze, score
 from servanda.analysis.report import analysis_dict
 from servanda.analysis.scoring import score_dict
+from servanda.cli.elicit import add_elicit_commands
 from servanda.cli.treaty import add_treaty_commands
 from servanda.errors import OutcomeError, ScenarioError
 from servanda.formats import FORMATS, load_scenario, save_scenario, scenario_json_schema
@@ -472,3 +473,4 @@ def _check_writable(path: Path) -> None:
 
 
 add_treaty_commands(app)
+add_elicit_commands(app)
