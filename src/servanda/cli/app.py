@@ -19,6 +19,7 @@ from servanda.analysis import analyze, score
 from servanda.analysis.report import analysis_dict
 from servanda.analysis.scoring import score_dict
 from servanda.cli.elicit import add_elicit_commands
+from servanda.cli.robust import add_robust_commands
 from servanda.cli.treaty import add_treaty_commands
 from servanda.errors import OutcomeError, ScenarioError
 from servanda.formats import FORMATS, load_scenario, save_scenario, scenario_json_schema
@@ -245,24 +246,44 @@ def schema_command(
         print(text)
 
 
+class PlotKind(StrEnum):
+    UTILITY_SPACE = "utility-space"
+    ACCEPTABILITY = "acceptability"
+    SENSITIVITY = "sensitivity"
+
+
 @app.command("plot")
 def plot_command(
     scenario_path: ScenarioArg,
     output: Annotated[Path, typer.Option("-o", "--output", help="Image file: .png, .svg or .pdf.")],
+    kind: Annotated[
+        PlotKind,
+        typer.Option(help="utility-space of two parties; acceptability or sensitivity under uncertain preferences."),
+    ] = PlotKind.UTILITY_SPACE,
     parties: Annotated[
         Optional[str], typer.Option(help="Two parties, comma-separated (default: the first two).")
     ] = None,
+    samples: Annotated[int, typer.Option(min=1, help="Preference samples (acceptability, sensitivity).")] = 1000,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the samples.")] = 0,
     format: FormatOpt = None,
 ) -> None:
-    """Draw the utility space of two parties: outcomes, frontier, solutions, reservations."""
+    """Draw the utility space of two parties (outcomes, frontier, solutions, reservations),
+    or, for uncertain preferences, the acceptability of the likeliest compromises or a
+    tornado chart of how far each parameter may move."""
+    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise typer.BadParameter("must end in .png, .svg or .pdf", param_hint="--output")
+    if kind is not PlotKind.UTILITY_SPACE:
+        from servanda.cli.robust import robust_plot
+
+        path = robust_plot(scenario_path, output, kind.value, samples=samples, seed=seed, format=format)
+        console.print(f"wrote {path}")
+        return
     from servanda.analysis.plot import plot_utility_space
 
     scenario = load_scenario(scenario_path, format)
     names = [n.strip() for n in parties.split(",")] if parties else list(scenario.party_names[:2])
     if len(names) != 2:
         raise typer.BadParameter(f"needs exactly two party names, got {len(names)}", param_hint="--parties")
-    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise typer.BadParameter("must end in .png, .svg or .pdf", param_hint="--output")
     for name in names:
         scenario.party(name)
     path = plot_utility_space(scenario, (names[0], names[1]), output)
@@ -474,3 +495,4 @@ def _check_writable(path: Path) -> None:
 
 add_treaty_commands(app)
 add_elicit_commands(app)
+add_robust_commands(app)

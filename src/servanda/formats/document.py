@@ -8,9 +8,9 @@ preference names a known issue, that every option has a value, ...) and builds t
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from servanda.model import Role
 
@@ -141,6 +141,63 @@ class RepresentativeDoc(_Strict):
     title: str = ""
 
 
+class NormalDoc(_Strict):
+    """A normal distribution, truncated to the domain of what it describes (weights >= 0,
+    option values in [0, 1] unless 'weights_sum: free'); draws outside are redrawn."""
+
+    normal: tuple[float, float] = Field(description="[mean, standard deviation > 0].")
+
+
+def _spread_kind(value: Any) -> str:
+    return "NormalDoc" if isinstance(value, dict) else "range[low, high]"
+
+
+#: An uncertain number: a range ``[low, high]`` (uniform) or ``{normal: [mean, sd]}``.
+Spread = Annotated[
+    Annotated[tuple[float, float], Tag("range[low, high]")] | Annotated[NormalDoc, Tag("NormalDoc")],
+    Discriminator(_spread_kind),
+]
+
+
+class DirichletDoc(_Strict):
+    """The weights of the listed issues drawn from a Dirichlet distribution that shares their
+    total weight among them (the other weights stay): ``{issue: alpha, ...}`` for at least
+    two issues, or one number c, the concentration, for alphas proportional to the weights
+    (c * w_i over every issue of positive weight; the larger c, the closer to the weights)."""
+
+    dirichlet: float | dict[str, float]
+
+
+def _weights_kind(value: Any) -> str:
+    return "DirichletDoc" if isinstance(value, dict) and "dirichlet" in value else "dict[issue, spread]"
+
+
+UncertainWeights = Annotated[
+    Annotated[dict[str, Spread], Tag("dict[issue, spread]")] | Annotated[DirichletDoc, Tag("DirichletDoc")],
+    Discriminator(_weights_kind),
+]
+
+
+class UncertaintyDoc(_Strict):
+    """What is uncertain about the party's preferences; everything else is exact. The
+    nominal weights, values and reservation value above stay the point estimate; a range
+    must contain it."""
+
+    weights: UncertainWeights = Field(
+        default_factory=dict,
+        description=(
+            "Per issue a range [low, high] or {normal: [mean, sd]}; the drawn weights, with "
+            "the exact ones, are scaled to the sum of the weights. Or {dirichlet: ...}."
+        ),
+    )
+    values: dict[str, dict[OptionName, Spread]] = Field(
+        default_factory=dict,
+        description="Per issue and option, a range [low, high] or {normal: [mean, sd]}.",
+    )
+    reservation: Spread | None = Field(None, description="A range or {normal: [mean, sd]}.")
+    description: str = Field("", description="Where the ranges come from (say, 'assumed').")
+
+
 class PartyDoc(_Strict):
     """A party: its representatives, preferences, red lines and reservation value."""
 
@@ -167,6 +224,9 @@ class PartyDoc(_Strict):
     interactions: list[InteractionDoc] = Field(default_factory=list)
     red_lines: list[RedLineDoc] = Field(default_factory=list)
     pressure: list[PressureDoc] = Field(default_factory=list)
+    uncertainty: UncertaintyDoc | None = Field(
+        None, description="Ranges or distributions of weights, option values and the reservation value."
+    )
 
 
 class ScenarioDoc(_Strict):

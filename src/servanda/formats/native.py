@@ -4,6 +4,12 @@ Loading happens in three steps, each naming the place of a problem: YAML parsing
 own line and column), the document's shape (:mod:`servanda.formats.document`, with the
 line of the offending key), and what needs the whole scenario (known issue names, a value
 for every option, weights summing to one), again with the line.
+
+A party's optional ``uncertainty`` block (ranges and distributions of its weights, option
+values and reservation value) is checked whenever a file is read; :func:`load_yaml` gives
+the nominal :class:`Scenario`, :func:`load_uncertain_yaml` the
+:class:`~servanda.model.uncertainty.UncertainScenario` with the block, and :func:`dump_yaml`
+writes either.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from servanda.errors import OutcomeError, ScenarioError, reported_at
 from servanda.formats.document import (
     CategoricalIssueDoc,
     ComparisonDoc,
+    DirichletDoc,
     IntegerIssueDoc,
+    NormalDoc,
     OrdinalIssueDoc,
     PartyDoc,
     PiecewiseDoc,
@@ -45,6 +53,14 @@ from servanda.model import (
     Scenario,
 )
 from servanda.model.issues import NumericIssue
+from servanda.model.uncertainty import (
+    Dirichlet,
+    Distribution,
+    Interval,
+    Normal,
+    PartyUncertainty,
+    UncertainScenario,
+)
 
 Path_ = tuple[str | int, ...]
 _WEIGHT_TOLERANCE = 1e-6
@@ -68,14 +84,26 @@ def read_text(path: Path) -> str:
 
 
 def loads_yaml(text: str, source: str = "<string>") -> Scenario:
-    """Build a scenario from the text of a native scenario file."""
+    """Build a scenario from the text of a native scenario file (its nominal preferences;
+    an ``uncertainty`` block is checked all the same)."""
+    return loads_uncertain_yaml(text, source).scenario
+
+
+def load_uncertain_yaml(path: str | Path) -> UncertainScenario:
+    """Read a native scenario file with its parties' uncertainty blocks."""
+    path = Path(path)
+    return loads_uncertain_yaml(read_text(path), source=str(path))
+
+
+def loads_uncertain_yaml(text: str, source: str = "<string>") -> UncertainScenario:
+    """Build a scenario and its parties' uncertainty from the text of a native file."""
     data, lines = parse_yaml(text, source)
     where = Locator(lines, source)
     try:
         document = ScenarioDoc.model_validate(data)
     except ValidationError as exc:
         raise where.validation_error(exc) from None
-    return build(document, where)
+    return build_uncertain(document, where)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
@@ -161,7 +189,14 @@ class Locator:
         # Drop pydantic's union-member tags (e.g. 'categorical', 'list[...]') from the path.
         path = tuple(p for p in first["loc"] if isinstance(p, int) or not _is_tag(p))
         message = first["msg"]
-        if first["type"] == "extra_forbidden":
+        loc = first["loc"]
+        if "range[low, high]" in loc and first["type"] in _NOT_A_RANGE:
+            message = "expected a range [low, high] (two numbers) or {normal: [mean, sd]}"
+            path = tuple(p for p in path if not isinstance(p, int) or p != loc[-1] or loc[-2] != "range[low, high]")
+        elif "DirichletDoc" in loc and loc[-1] in ("float", "dict[str,float]"):
+            message = "expected a concentration (a number > 0) or {issue: alpha, ...} for two or more issues"
+            path = tuple(p for p in path if p not in ("float", "dict[str,float]"))
+        elif first["type"] == "extra_forbidden":
             message = f"unknown field '{path[-1]}'"
         elif first["type"] == "missing":
             message = f"missing field '{path[-1]}'"
@@ -172,10 +207,14 @@ class Locator:
         return self.error(path, message)
 
 
+_NOT_A_RANGE = {"tuple_type", "missing", "too_long", "too_short"}
+
+
 def _is_tag(part: str) -> bool:
-    return part in {"categorical", "ordinal", "integer", "real", "PiecewiseDoc", "ComparisonDoc"} or (
-        "[" in part and "]" in part
-    )
+    return part in {
+        "categorical", "ordinal", "integer", "real", "PiecewiseDoc", "ComparisonDoc", "NormalDoc",
+        "DirichletDoc",
+    } or ("[" in part and "]" in part)
 
 
 # -- building the model --------------------------------------------------------------------
@@ -190,6 +229,19 @@ def build(document: ScenarioDoc, where: Locator | None = None) -> Scenario:
     )
     with reported_at(where.source):
         return Scenario(document.name, issues, parties, document.description)
+
+
+def build_uncertain(document: ScenarioDoc, where: Locator | None = None) -> UncertainScenario:
+    """:func:`build`, plus every party's ``uncertainty`` block, checked against the
+    scenario with the line of each problem."""
+    where = where or Locator({}, "<document>")
+    scenario = build(document, where)
+    parties = tuple(
+        _uncertainty(doc, party, scenario.issues, ("parties", j), where)
+        for j, (doc, party) in enumerate(zip(document.parties, scenario.parties))
+    )
+    with reported_at(where.source):
+        return UncertainScenario(scenario, parties)
 
 
 def _issue(doc: Any, path: Path_, where: Locator) -> Issue:
@@ -423,6 +475,121 @@ def _select(selection: Any, issue: Issue, path: Path_, where: Locator) -> np.nda
     return mask
 
 
+def _uncertainty(
+    doc: PartyDoc, party: Party, issues: tuple[Issue, ...], path: Path_, where: Locator
+) -> PartyUncertainty:
+    """A party's uncertainty block as the model's :class:`PartyUncertainty`."""
+    block = doc.uncertainty
+    if block is None:
+        return PartyUncertainty()
+    path = path + ("uncertainty",)
+    names = [issue.name for issue in issues]
+    prefs = party.preferences
+    free = doc.weights_sum == "free"
+    # Ranges are written on the file's scale; with 'normalize' the weights were divided by
+    # their sum, and so are the ranges (renormalised draws are the same either way).
+    scale = 1.0
+    if doc.weights_sum == "normalize":
+        scale = 1.0 / float(sum(doc.weights.values()))
+
+    def issue_at(key: str, where_path: Path_) -> int:
+        if key not in names:
+            raise where.error(
+                where_path, f"party '{doc.name}' names unknown issue '{key}'; issues: {', '.join(names)}"
+            )
+        return names.index(key)
+
+    weights: list[tuple[int, Distribution]] = []
+    dirichlet = None
+    if isinstance(block.weights, DirichletDoc):
+        dirichlet = _dirichlet(block.weights, doc, prefs.weights, issue_at, path + ("weights", "dirichlet"), where)
+    else:
+        for key, spec in block.weights.items():
+            here = path + ("weights", key)
+            i = issue_at(key, here)
+            dist = _spread(spec, (0.0, math.inf), here, where, scale=scale)
+            _require_inside(dist, float(prefs.weights[i]), f"the weight of '{key}'", here, where, scale)
+            weights.append((i, dist))
+        if weights and not float(prefs.weights.sum()) > 0:
+            raise where.error(path + ("weights",), "uncertain weights need nominal weights with a positive sum")
+    values: list[tuple[int, int, Distribution]] = []
+    for key, options in block.values.items():
+        i = issue_at(key, path + ("values", key))
+        issue = issues[i]
+        seen: dict[int, Any] = {}
+        for option, spec in options.items():
+            here = path + ("values", key, option)
+            try:
+                o = issue.index_of(option)
+            except OutcomeError as exc:
+                raise where.error(here, str(exc)) from None
+            if o in seen:
+                raise where.error(here, f"option {issue.options[o]!r} is made uncertain twice")
+            seen[o] = option
+            domain = (-math.inf, math.inf) if free else (0.0, 1.0)
+            dist = _spread(spec, domain, here, where)
+            nominal = float(prefs.tables[i][o])
+            _require_inside(dist, nominal, f"the value of {issue.options[o]!r}", here, where)
+            values.append((i, o, dist))
+    reservation = None
+    if block.reservation is not None:
+        here = path + ("reservation",)
+        reservation = _spread(block.reservation, (-math.inf, math.inf), here, where)
+        _require_inside(reservation, party.reservation, "the reservation value", here, where)
+    with reported_at(where.source, where.location(path)):
+        return PartyUncertainty(tuple(weights), dirichlet, tuple(values), reservation, block.description)
+
+
+def _spread(
+    spec: Any, domain: tuple[float, float], path: Path_, where: Locator, scale: float = 1.0
+) -> Distribution:
+    """A range or a normal distribution inside ``domain`` (a normal is truncated to it)."""
+    low, high = domain
+    if isinstance(spec, NormalDoc):
+        mean, sd = spec.normal
+        if not sd > 0:
+            raise where.error(path, f"the standard deviation is {sd:g}; expected a number > 0")
+        with reported_at(where.source, where.location(path)):
+            return Normal(mean * scale, sd * scale, low, high)
+    a, b = spec
+    if a > b:
+        raise where.error(path, f"range [{a:g}, {b:g}]: low is above high")
+    if a < low or b > high:
+        raise where.error(path, f"range [{a:g}, {b:g}] leaves the domain [{low:g}, {high:g}]")
+    return Interval(a * scale, b * scale)
+
+
+def _require_inside(dist: Distribution, nominal: float, what: str, path: Path_, where: Locator, scale: float = 1.0) -> None:
+    """A range must contain the nominal value (the point estimate the file gives)."""
+    if isinstance(dist, Interval) and not dist.low - 1e-12 <= nominal <= dist.high + 1e-12:
+        raise where.error(
+            path,
+            f"range [{dist.low / scale:g}, {dist.high / scale:g}] does not contain {what} given "
+            f"above ({nominal / scale:g}); a range must contain the point estimate",
+        )
+
+
+def _dirichlet(spec: DirichletDoc, doc: PartyDoc, nominal: np.ndarray, issue_at: Any, path: Path_, where: Locator) -> Dirichlet:
+    if isinstance(spec.dirichlet, dict):
+        pairs = []
+        for key, alpha in spec.dirichlet.items():
+            i = issue_at(key, path + (key,))
+            if not (math.isfinite(alpha) and alpha > 0):
+                raise where.error(path + (key,), f"alpha {alpha:g}; expected a number > 0")
+            pairs.append((i, alpha))
+        if len(pairs) < 2:
+            raise where.error(path, "a Dirichlet over the weights needs at least two issues")
+        if not float(nominal[[i for i, _ in pairs]].sum()) > 0:
+            raise where.error(path, f"the Dirichlet's issues have no weight to share (party '{doc.name}')")
+        return Dirichlet(tuple(i for i, _ in pairs), tuple(a for _, a in pairs))
+    concentration = spec.dirichlet
+    if not (math.isfinite(concentration) and concentration > 0):
+        raise where.error(path, f"concentration {concentration:g}; expected a number > 0")
+    if int(np.count_nonzero(nominal > 0)) < 2:
+        raise where.error(path, "a Dirichlet over the weights needs at least two issues of positive weight")
+    return Dirichlet.around(nominal, concentration)
+
+
 def _require_unique(names: Sequence[Any], what: str, path: Path_, where: Locator) -> None:
     seen: set[str] = set()
     for k, name in enumerate(names):
@@ -432,19 +599,29 @@ def _require_unique(names: Sequence[Any], what: str, path: Path_, where: Locator
 
 
 # -- writing -------------------------------------------------------------------------------
-def to_document(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as a plain dictionary in the native format (lossless)."""
+def to_document(scenario: Scenario | UncertainScenario) -> dict[str, Any]:
+    """The scenario as a plain dictionary in the native format (lossless), with the
+    parties' uncertainty blocks when given an :class:`UncertainScenario`."""
+    model = scenario if isinstance(scenario, UncertainScenario) else UncertainScenario.exact(scenario)
+    scenario = model.scenario
+    parties = []
+    for party, unc in zip(scenario.parties, model.parties):
+        doc = _party_doc(party, scenario.issues)
+        if not unc.is_exact or unc.note:
+            doc["uncertainty"] = _uncertainty_doc(unc, scenario.issues)
+        parties.append(doc)
     return {
         "name": scenario.name,
         "description": scenario.description,
         "issues": [_issue_doc(issue) for issue in scenario.issues],
-        "parties": [_party_doc(party, scenario.issues) for party in scenario.parties],
+        "parties": parties,
     }
 
 
-def dump_yaml(scenario: Scenario, path: str | Path | None = None) -> str:
-    """The scenario in the native format; written to ``path`` when given."""
-    text = yaml.safe_dump(to_document(scenario), sort_keys=False, allow_unicode=True, width=100)
+def dump_yaml(scenario: Scenario | UncertainScenario, path: str | Path | None = None) -> str:
+    """The scenario (with its uncertainty, if given one) in the native format; written to
+    ``path`` when given."""
+    text = yaml.dump(to_document(scenario), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
@@ -492,6 +669,46 @@ def _party_doc(party: Party, issues: tuple[Issue, ...]) -> dict[str, Any]:
         doc["red_lines"] = [_red_line_doc(line, issues) for line in party.red_lines]
     if party.pressure:
         doc["pressure"] = [_pressure_doc(event, issues) for event in party.pressure]
+    return doc
+
+
+class _Pair(list):
+    """Two numbers written inline, ``[low, high]``, as people write ranges."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, with ranges and distribution parameters written inline."""
+
+
+_Dumper.add_representer(
+    _Pair, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+)
+
+
+def _spread_doc(dist: Distribution) -> Any:
+    if isinstance(dist, Normal):
+        return {"normal": _Pair([float(dist.mean), float(dist.sd)])}
+    return _Pair([float(dist.low), float(dist.high)])
+
+
+def _uncertainty_doc(unc: PartyUncertainty, issues: tuple[Issue, ...]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    if unc.dirichlet is not None:
+        d = unc.dirichlet
+        doc["weights"] = {"dirichlet": float(d.concentration) if d.concentration is not None else {
+            issues[i].name: float(a) for i, a in zip(d.issues, d.alphas)
+        }}
+    elif unc.weights:
+        doc["weights"] = {issues[i].name: _spread_doc(dist) for i, dist in unc.weights}
+    if unc.values:
+        values: dict[str, dict[Any, Any]] = {}
+        for i, o, dist in unc.values:
+            values.setdefault(issues[i].name, {})[issues[i].options[o]] = _spread_doc(dist)
+        doc["values"] = values
+    if unc.reservation is not None:
+        doc["reservation"] = _spread_doc(unc.reservation)
+    if unc.note:
+        doc["description"] = unc.note
     return doc
 
 
