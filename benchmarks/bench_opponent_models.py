@@ -257,7 +257,7 @@ def bidding(domains: list[Path], args: argparse.Namespace) -> list[list[str]]:
     got: dict[str, list[tuple]] = defaultdict(list)
     paired: dict[str, dict[tuple, float]] = defaultdict(dict)
     versus: dict[tuple[str, str], list[tuple]] = defaultdict(list)
-    for session, (a, b) in rows_of.items():
+    for a, b in rows_of.values():
         for me, them in ((a, b), (b, a)):
             strategy, opponent = columns["strategy"][me], columns["strategy"][them]
             if strategy not in FOCAL or opponent not in OPPONENTS:
