@@ -26,6 +26,9 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_analysis.py
 	$(BIN)/python benchmarks/bench_ledger.py
 	$(BIN)/python benchmarks/bench_diagnosis.py
+	$(BIN)/python benchmarks/bench_uncertainty.py
+	$(BIN)/python benchmarks/bench_opponent_models.py
+	$(BIN)/python benchmarks/bench_negotiation.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
