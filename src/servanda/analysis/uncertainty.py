@@ -297,6 +297,17 @@ class Acceptability:
         rows = rows[order]
         return rows if top is None else rows[:top]
 
+    def leading(self, top: int) -> list[int]:
+        """Rows of the ``top`` most acceptable compromises: the outcomes most often the Nash
+        point, topped up with those most often the Kalai-Smorodinsky point."""
+        rows = [int(row) for row in self.ranking("nash", top)]
+        for row in self.ranking("kalai_smorodinsky", None):
+            if len(rows) >= top:
+                break
+            if row not in rows:
+                rows.append(int(row))
+        return rows
+
     def row_of(self, index: int) -> int | None:
         """Row of the outcome with this index, None if it breaks a red line."""
         row = int(np.searchsorted(self.indices, index))

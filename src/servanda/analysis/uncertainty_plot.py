@@ -72,12 +72,7 @@ def acceptability_figure(result: RobustAnalysis | Acceptability, *, top: int = 1
         nominal = None if nash is None else acc.row_of(nash.index)
     else:
         acc = result
-    rows = list(acc.ranking("nash", top))
-    for row in acc.ranking("kalai_smorodinsky", None):
-        if len(rows) >= top:
-            break
-        if row not in rows:
-            rows.append(int(row))
+    rows = acc.leading(top)
     if nominal is not None and nominal not in rows:
         rows.append(nominal)
     rows_array = np.asarray(rows, dtype=np.int64)

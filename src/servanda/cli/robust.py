@@ -206,12 +206,7 @@ def acceptability_table(result: Any, top: int, confidence: float) -> Table:
     scenario = acc.scenario
     nash = result.nominal.solutions.get("nash")
     reference = None if nash is None else nash.outcome
-    rows = list(acc.ranking("nash", top))
-    for row in acc.ranking("kalai_smorodinsky", None):
-        if len(rows) >= top:
-            break
-        if row not in rows:
-            rows.append(int(row))
+    rows = acc.leading(top)
     table = Table(
         title=f"Most acceptable outcomes (by the share of draws in which each is the Nash point; {confidence:.0%} Wilson intervals)",
         title_justify="left",
