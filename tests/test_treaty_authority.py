@@ -54,7 +54,7 @@ class Log:
     def __init__(self) -> None:
         self.negotiation = "ab" * 32
         self.records: list[LogRecord] = []
-        self.append(Opening(negotiation=self.negotiation, title="Talks"), CONVENER, T0 - 30 * DAY)
+        self.append(Opening(negotiation=self.negotiation, title="Talks", log_key="0" * 64), CONVENER, T0 - 30 * DAY)
         self.add(PartyRegistration, ROOT, T0 - 30 * DAY, party=US, key=public_hex(ROOT))
         self.add(PartyRegistration, RU_ROOT, T0 - 30 * DAY, party=RU, key=public_hex(RU_ROOT))
         # Signatures must name a text in the log; authority never looks at which one.

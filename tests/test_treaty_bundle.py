@@ -53,15 +53,23 @@ def _verdict(data: dict, **kwargs) -> Verdict:
     return verify_bundle(json.dumps(data), **kwargs).verdict
 
 
+def _root_key(bundle: dict, party: str) -> str:
+    return next(e["record"]["entry"]["statement"]["key"] for e in bundle["entries"]
+                if e["record"]["entry"]["statement"]["type"] == "party"
+                and e["record"]["entry"]["statement"]["party"] == party)
+
+
 def test_pinned_keys_must_match(bundle):
-    russia = next(e["record"]["entry"]["statement"]["key"] for e in bundle["entries"]
-                  if e["record"]["entry"]["statement"]["type"] == "party"
-                  and e["record"]["entry"]["statement"]["party"] == "Russia")
-    assert _verdict(bundle, trusted={"Russia": russia, "log": bundle["tree_head"]["log_key"]}) is Verdict.BINDING
-    result = verify_bundle(json.dumps(bundle), trusted={"Russia": public_hex(generate_key())})
+    pins = {party: _root_key(bundle, party) for party in ("Russia", "United States")}
+    assert _verdict(bundle, trusted={**pins, "log": bundle["tree_head"]["log_key"]}) is Verdict.BINDING
+    result = verify_bundle(json.dumps(bundle), trusted={**pins, "Russia": public_hex(generate_key())})
     assert result.verdict is Verdict.INVALID
     assert "not the trusted" in result.problems[0]
-    assert _verdict(bundle, trusted={"Ukraine": russia}) is Verdict.INVALID
+    assert _verdict(bundle, trusted={**pins, "Ukraine": pins["Russia"]}) is Verdict.INVALID
+    # Pinning one party is not enough: every party the text names needs a trusted key.
+    partial = verify_bundle(json.dumps(bundle), trusted={"Russia": pins["Russia"]})
+    assert partial.verdict is Verdict.INVALID
+    assert "United States: the text names this party, but no trusted key was given for it" in partial.problems
 
 
 def _leaves(data: dict):
@@ -149,17 +157,17 @@ def test_any_flipped_byte_is_rejected(bundle_bytes, data):
         assert verify_bundle(bytes(flipped)).verdict is Verdict.INVALID
 
 
-def test_a_resigned_tree_head_under_another_log_key_is_caught_only_by_pinning(bundle):
-    """An attacker who re-signs the tree head with their own key still cannot change an
-    entry (the proofs fail); pinning the log key catches the swap itself."""
+def test_a_tree_head_from_another_log_key_is_refused(bundle):
+    """The opening names the log key: a tree head re-signed under any other key is refused,
+    even though every entry and proof is genuine."""
     from servanda.ledger import sign_tree_head
 
-    forged_key = generate_key()
     head = bundle["tree_head"]
     forged = copy.deepcopy(bundle)
-    forged["tree_head"] = sign_tree_head(forged_key, head["size"], bytes.fromhex(head["root"]), head["timestamp"]).to_dict()
-    assert _verdict(forged) is Verdict.BINDING  # the content is genuine, only the log key differs
-    assert _verdict(forged, trusted={"log": head["log_key"]}) is Verdict.INVALID
+    forged["tree_head"] = sign_tree_head(generate_key(), head["size"], bytes.fromhex(head["root"]), head["timestamp"]).to_dict()
+    result = verify_bundle(json.dumps(forged))
+    assert result.verdict is Verdict.INVALID
+    assert any("the negotiation was opened with log key" in p for p in result.problems)
 
 
 def test_signatures_are_over_rfc8785_bytes(bundle):

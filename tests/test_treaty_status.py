@@ -255,17 +255,17 @@ def test_ratification_by_a_key_without_the_power_does_not_count(tmp_path):
         MEETING,
         LATER + timedelta(days=90),
         ROOTS[US],
-        at=LATER,
+        at=LATER + timedelta(days=1),  # a log's times never run backwards
     )
     record.ratify(KEYS["Jared Kushner"], US, at=LATER + timedelta(days=1))
     record.ratify(ROOTS[RU], RU, at=LATER + timedelta(days=1))
     status = record.status()
     assert status.status is Status.SIGNED
     lines = status.explanation()
-    assert "United States: ratification by a key (envoy), who holds no mandate to ratify" in lines
+    assert "United States: ratification by Steve Witkoff (envoy), who holds no mandate to ratify" in lines
     assert "United States: ratification by a key, who holds no mandate to ratify" in lines
     assert (
-        f"United States: ratification by a key (envoy), whose mandate {short(sign_only.id)} "
+        f"United States: ratification by Jared Kushner (envoy), whose mandate {short(sign_only.id)} "
         "allows only sign"
     ) in lines
     assert not _standing(status, US).ratified and _standing(status, RU).ratified
@@ -289,11 +289,11 @@ def test_ratification_by_office_or_by_a_mandate_to_ratify_counts(tmp_path):
     status = record.status()
     assert status.status is Status.IN_FORCE
     assert (
-        f"United States: ratified by a key (envoy) on 2025-12-18, under mandate {short(mandate.id)} "
+        f"United States: ratified by Jared Kushner (envoy) on 2025-12-18, under mandate {short(mandate.id)} "
         "to ratify"
     ) in status.explanation()
     assert (
-        "Russia: ratified by a key (foreign minister) on 2025-12-19, with full powers by office"
+        "Russia: ratified by Sergey Lavrov (foreign minister) on 2025-12-19, with full powers by office"
         in status.explanation()
     )
 
@@ -372,7 +372,7 @@ class Log:
         self.negotiation = "ab" * 32
         self.records: list[LogRecord] = []
         self.drafts: list[DraftVersion] = []
-        self.append(Opening(negotiation=self.negotiation, title="Talks"), CONVENER)
+        self.append(Opening(negotiation=self.negotiation, title="Talks", log_key="0" * 64), CONVENER)
         for party, root in ROOTS.items():
             self.add(PartyRegistration, root, party=party, key=public_hex(root))
 
@@ -546,7 +546,7 @@ def test_a_draft_out_of_sequence_is_a_problem_and_does_not_count():
 
 def test_other_malformed_records_are_problems():
     log = Log()
-    log.add(Opening, CONVENER, title="A second opening")
+    log.add(Opening, CONVENER, title="A second opening", log_key="0" * 64)
     log.add(PartyRegistration, IMPOSTOR, party="Ukraine", key=public_hex(ROOTS[US]))
     statement = Signature(
         negotiation=log.negotiation, text="ab" * 32, version=1, party=US, representative="x"

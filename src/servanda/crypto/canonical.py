@@ -36,7 +36,12 @@ _UNSAFE_INTEGERS = 2**53
 def _integer(text: str) -> int | float:
     # RFC 8785 writes the double 1e16 as "10000000000000000"; read it back as that double.
     value = int(text)
-    return value if abs(value) < _UNSAFE_INTEGERS else float(value)
+    if abs(value) < _UNSAFE_INTEGERS:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"the number {text[:20]}... is beyond any double") from None
 
 
 def parse_json(text: str | bytes) -> Any:

@@ -113,16 +113,28 @@ class Ledger:
             raise LedgerError(
                 f"log '{self.name}': entry data must be bytes, not {type(data).__name__}"
             )
-        appended_at = utc_timestamp(at)
         with writing(self.engine) as connection:
             # Lock the log's row: PostgreSQL then serialises appends to this log as SQLite's
             # immediate transaction does (SQLite compiles FOR UPDATE away).
             connection.execute(select(logs.c.id).where(logs.c.id == self._id).with_for_update())
+            appended_at = utc_timestamp(at)  # "now" read under the lock, so times never run back
             seq = connection.execute(self._next_seq()).scalar_one()
             if expected_seq is not None and seq != expected_seq:
                 raise LedgerError(
                     f"log '{self.name}': another entry was appended meanwhile; try again"
                 )
+            if seq:
+                last = connection.execute(
+                    select(log_entries.c.appended_at).where(
+                        log_entries.c.log_id == self._id, log_entries.c.seq == seq - 1
+                    )
+                ).scalar_one_or_none()
+                # Fixed-width UTC timestamps sort as text in time order.
+                if last is not None and appended_at < last:
+                    raise LedgerError(
+                        f"log '{self.name}': an entry at {appended_at} would come after one "
+                        f"logged at {last}; a log's time never runs backwards"
+                    )
             entry = Entry(seq, kind, data, merkle.leaf_hash(data), appended_at)
             connection.execute(
                 insert(log_entries).values(

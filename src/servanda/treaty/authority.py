@@ -24,12 +24,21 @@ def short(act_id: str) -> str:
     return act_id[:12]
 
 
-def office_label(evidence: Evidence, party: str, key: str, name: str, before: int) -> str:
-    """"S. Witkoff (envoy)": the name with the office the party registered for the key."""
+def office_label(evidence: Evidence, party: str, key: str, name: str | None, before: int) -> str:
+    """"S. Witkoff (envoy)": the person the party registered for the key, in that office (or
+    named in a mandate for it), and the name claimed (``name``, if any) when it differs."""
     offices = evidence.offices(party, key, before)
-    if not offices:
-        return name
-    return f"{name} ({offices[0].statement.role.value.replace('_', ' ')})"
+    if offices:
+        office = offices[0].statement
+        label = f"{office.holder} ({office.role.value.replace('_', ' ')})"
+        registered = office.holder
+    else:
+        mandates = evidence.mandates_held(party, key, before)
+        registered = mandates[0].statement.holder if mandates else None
+        label = registered or name or "a key"
+    if registered is not None and name is not None and registered != name:
+        label += f", signing as '{name}'"
+    return label
 
 
 #: Longer delegation chains are refused: no real mandate needs them, and a bundle from

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from servanda.crypto import canonical_json, fingerprint, parse_json
+from servanda.ledger.timestamps import parse_timestamp
 from servanda.ledger import SignedTreeHead, leaf_hash, verify_inclusion
 from servanda.treaty.evidence import Evidence
 from servanda.treaty.record import TreatyRecord, read_records
@@ -98,7 +99,18 @@ class Verification:
 
 def verify_bundle(data: str | bytes, trusted: dict[str, str] | None = None) -> Verification:
     """Check a bundle offline. ``trusted`` pins public keys (hex) by party name, and the
-    log's key under ``"log"``: a bundle whose keys differ is invalid."""
+    log's key under ``"log"``: a bundle whose keys differ is invalid, and so is one whose
+    text names a party without a pinned key when any key is pinned. Never raises: whatever
+    is wrong with the bundle is a problem in the result."""
+    try:
+        return _verify(data, trusted or {})
+    except (RecursionError, ValueError, OverflowError, MemoryError) as exc:
+        # Nested beyond what JSON parsing or RFC 8785 allow, numbers or strings it cannot
+        # represent: malformed, whatever the exact reason.
+        return Verification(Verdict.INVALID, problems=[f"not a treaty bundle: {type(exc).__name__}: {exc}"])
+
+
+def _verify(data: str | bytes, trusted: dict[str, str]) -> Verification:
     try:
         doc = BundleDoc.model_validate(parse_json(data))
     except ValidationError as exc:
@@ -126,7 +138,7 @@ def verify_bundle(data: str | bytes, trusted: dict[str, str] | None = None) -> V
             result.problems.append(f"entry {entry.seq}: its inclusion proof does not lead to the tree head")
     evidence = Evidence.from_records((entry.seq, entry.record) for entry in doc.entries)
     result.problems.extend(evidence.problems)
-    result.problems.extend(_untrusted(evidence, head, trusted or {}))
+    result.problems.extend(_log_problems(evidence, head))
     for party in evidence.parties():
         result.facts.append(f"{party}: root key {fingerprint(evidence.root_key(party))}")
     text = next((act for act in evidence.acts if act.seq == doc.text), None)
@@ -134,6 +146,7 @@ def verify_bundle(data: str | bytes, trusted: dict[str, str] | None = None) -> V
         result.problems.append(f"entry {doc.text}, the agreement text, is not among the entries")
     else:
         result.problems.extend(_foreign_acts(evidence, text.id))
+        result.problems.extend(_untrusted(evidence, head, trusted, text.statement.parties))
     if result.problems:
         return result
     result.status = agreement_status(evidence, text.statement.version)
@@ -145,7 +158,24 @@ def verify_bundle(data: str | bytes, trusted: dict[str, str] | None = None) -> V
     return result
 
 
-def _untrusted(evidence: Evidence, head: SignedTreeHead, trusted: dict[str, str]) -> list[str]:
+def _log_problems(evidence: Evidence, head: SignedTreeHead) -> list[str]:
+    """The tree head must be signed by the log the negotiation opened with, and no entry it
+    covers may be logged after it."""
+    problems = []
+    opening = evidence.opening()
+    if opening is not None and opening.log_key != head.log_key:
+        problems.append(
+            f"the tree head is signed by log key {fingerprint(head.log_key)}, but the negotiation "
+            f"was opened with log key {fingerprint(opening.log_key)}"
+        )
+    if evidence.acts and evidence.acts[-1].logged_at > parse_timestamp(head.timestamp):
+        problems.append(f"entry {evidence.acts[-1].seq} is logged after the tree head that covers it")
+    return problems
+
+
+def _untrusted(
+    evidence: Evidence, head: SignedTreeHead, trusted: dict[str, str], parties: tuple[str, ...]
+) -> list[str]:
     problems = []
     for name, key in trusted.items():
         actual = head.log_key if name == "log" else evidence.root_key(name)
@@ -153,6 +183,13 @@ def _untrusted(evidence: Evidence, head: SignedTreeHead, trusted: dict[str, str]
             problems.append(f"{name}: the bundle holds no root key for this party")
         elif actual != key:
             problems.append(f"{name}: the key is {fingerprint(actual)}, not the trusted {fingerprint(key)}")
+    if trusted:
+        # A pinned key vouches for one name; a party of the text nobody pinned (a look-alike
+        # name, say) could be anyone's.
+        problems += [
+            f"{party}: the text names this party, but no trusted key was given for it"
+            for party in parties if party not in trusted
+        ]
     return problems
 
 

@@ -46,6 +46,9 @@ class Evidence:
     acts: list[Act] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     by_id: dict[str, Act] = field(default_factory=dict)
+    # Acts by (statement class, subject), in log order, so that every lookup touches only
+    # the acts it is about: verifying a bundle stays near-linear in its size.
+    by_subject: dict[tuple, list[Act]] = field(default_factory=dict)
 
     @classmethod
     def from_records(cls, records: Iterable[tuple[int, LogRecord]]) -> Evidence:
@@ -58,6 +61,15 @@ class Evidence:
     def add(self, seq: int, record: LogRecord) -> None:
         """Admit one record, or note why it is not evidence."""
         envelope = record.entry
+        try:
+            logged_at = parse_timestamp(record.logged_at)
+        except ValueError:
+            self.problems.append(f"entry {seq}: its log time is not a timestamp")
+            return
+        if self.acts and logged_at < self.acts[-1].logged_at:
+            # A log's times never run backwards: an act cannot be dated before one logged earlier.
+            self.problems.append(f"entry {seq}: logged at {record.logged_at}, before the entry preceding it")
+            return
         if not envelope.verifies():
             self.problems.append(f"entry {seq}: the signature does not verify")
             return
@@ -97,21 +109,25 @@ class Evidence:
             if statement.version != len(drafts) + 1 or statement.previous != previous:
                 self.problems.append(f"entry {seq}: draft version {statement.version} does not follow the last one")
                 return
-        self.append(Act(seq, parse_timestamp(record.logged_at), envelope.signer, statement, statement.id()))
+        self.append(Act(seq, logged_at, envelope.signer, statement, statement.id()))
 
     def append(self, act: Act) -> None:
         """Add an act already checked against this evidence."""
         self.acts.append(act)
         self.by_id.setdefault(act.id, act)
+        kind, subject = type(act.statement), _subject(act.statement)
+        for key in {(kind, None), (kind, subject)}:
+            self.by_subject.setdefault(key, []).append(act)
+
+    def _about(self, kind: type, subject: object, before: int | None) -> list[Act]:
+        acts = self.by_subject.get((kind, subject), [])
+        return acts if before is None else [act for act in acts if act.seq < before]
 
     # -- lookups -------------------------------------------------------------------------
 
     def of_type(self, kind: type, before: int | None = None) -> list[Act]:
         """The acts of one statement class, optionally only those logged before seq ``before``."""
-        return [
-            act for act in self.acts
-            if isinstance(act.statement, kind) and (before is None or act.seq < before)
-        ]
+        return self._about(kind, None, before)
 
     def opening(self) -> Opening | None:
         acts = self.of_type(Opening)
@@ -119,10 +135,8 @@ class Evidence:
 
     def root_key(self, party: str, before: int | None = None) -> str | None:
         """The party's root key: its first registration (later ones cannot replace it)."""
-        for act in self.of_type(PartyRegistration, before):
-            if act.statement.party == party:
-                return act.statement.key
-        return None
+        acts = self._about(PartyRegistration, party, before)
+        return acts[0].statement.key if acts else None
 
     def parties(self) -> list[str]:
         """The registered parties, in order of registration."""
@@ -138,8 +152,8 @@ class Evidence:
 
     def revocation_of(self, target: str, allowed_signers: set[str], before: int) -> Act | None:
         """The first revocation of ``target`` logged before ``before`` by an allowed key."""
-        for act in self.of_type(Revocation, before):
-            if act.statement.target == target and act.signer in allowed_signers:
+        for act in self._about(Revocation, target, before):
+            if act.signer in allowed_signers:
                 return act
         return None
 
@@ -148,19 +162,14 @@ class Evidence:
         ``before`` and not revoked before it."""
         root = self.root_key(party, before)
         found = []
-        for act in self.of_type(OfficeRegistration, before):
-            office = act.statement
-            if office.party == party and office.key == key and act.signer == root:
-                if self.revocation_of(act.id, {root}, before) is None:
-                    found.append(act)
+        for act in self._about(OfficeRegistration, (party, key), before):
+            if act.signer == root and self.revocation_of(act.id, {root}, before) is None:
+                found.append(act)
         return found
 
     def mandates_held(self, party: str, key: str, before: int) -> list[Act]:
         """Every mandate for ``party`` naming ``key`` as holder, logged before ``before``."""
-        return [
-            act for act in self.of_type(Mandate, before)
-            if act.statement.party == party and act.statement.key == key
-        ]
+        return self._about(Mandate, (party, key), before)
 
     def drafts(self) -> list[Act]:
         return self.of_type(DraftVersion)
@@ -173,10 +182,23 @@ class Evidence:
         return next((act for act in drafts if act.statement.version == version), None)
 
     def signatures(self, text: str) -> list[Act]:
-        return [act for act in self.of_type(Signature) if act.statement.text == text]
+        return self._about(Signature, text, None)
 
     def ratifications(self, text: str) -> list[Act]:
-        return [act for act in self.of_type(Ratification) if act.statement.text == text]
+        return self._about(Ratification, text, None)
+
+
+def _subject(statement: Statement) -> object:
+    """What an act is about, for the index: a party, a (party, key), a target, a text."""
+    if isinstance(statement, PartyRegistration):
+        return statement.party
+    if isinstance(statement, OfficeRegistration | Mandate):
+        return (statement.party, statement.key)
+    if isinstance(statement, Revocation):
+        return statement.target
+    if isinstance(statement, Signature | Ratification):
+        return statement.text
+    return None
 
 
 def _first_line(exc: Exception) -> str:

@@ -71,7 +71,7 @@ class TreatyRecord:
         """Start a negotiation in an empty ledger: a random id, the title, the convener's key."""
         if ledger.size:
             raise LedgerError("the ledger is not empty; a negotiation starts in a new ledger")
-        opening = Opening(negotiation=secrets.token_hex(32), title=title)
+        opening = Opening(negotiation=secrets.token_hex(32), title=title, log_key=ledger.public_key)
         _append(ledger, Envelope.seal(opening, convener), at or _now(), expected_seq=0)
         return cls(ledger)
 
@@ -224,7 +224,10 @@ class TreatyRecord:
         """The evidence as it would be with ``envelope`` appended now (at ``at``), and its
         act; a TreatyError if the evidence would not admit it."""
         current = self.evidence()
-        trial = Evidence(current.negotiation, list(current.acts), [], dict(current.by_id))
+        trial = Evidence(
+            current.negotiation, list(current.acts), [], dict(current.by_id),
+            {key: list(acts) for key, acts in current.by_subject.items()},
+        )
         trial.add(self._evidence_size, LogRecord(entry=envelope, logged_at=utc_timestamp(at or _now())))
         if trial.problems:
             raise TreatyError(f"refused: {trial.problems[0].split(': ', 1)[1]}")

@@ -9,11 +9,12 @@ id can be neither forged nor reused.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
 
 from servanda.crypto import PUBLIC_KEY_HEX, SIGNATURE_HEX, canonical_json, public_hex, sign, verify
 from servanda.ledger.timestamps import parse_timestamp
@@ -21,7 +22,21 @@ from servanda.model.parties import Role
 
 Hex64 = Annotated[str, StringConstraints(pattern=f"^{PUBLIC_KEY_HEX.pattern}$")]
 SignatureHex = Annotated[str, StringConstraints(pattern=f"^{SIGNATURE_HEX.pattern}$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _printable(value: str, newlines: bool = False) -> str:
+    """Text that prints as it reads: NFC-normalised, no control or format characters (a
+    name carrying terminal escapes could forge the lines a verifier is told to compare)."""
+    if unicodedata.normalize("NFC", value) != value:
+        raise ValueError("text must be in Unicode normal form NFC")
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") and not (newlines and char == "\n"):
+            raise ValueError(f"text may not contain the control character {char!r}")
+    return value
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_printable)]
+Prose = Annotated[str, AfterValidator(lambda value: _printable(value, newlines=True))]
 
 
 class Power(StrEnum):
@@ -59,10 +74,13 @@ class _Statement(BaseModel):
 
 
 class Opening(_Statement):
-    """The first entry of a negotiation's ledger: its id and title, signed by the convener."""
+    """The first entry of a negotiation's ledger: its id, its title and the key that signs
+    the log's tree heads, signed by the convener. Naming the log key binds the negotiation
+    to its log: its acts cannot be replayed, re-dated or re-ordered in a log of other keys."""
 
     type: Literal["opening"] = "opening"
     title: Name
+    log_key: Hex64
 
 
 class PartyRegistration(_Statement):
@@ -112,7 +130,7 @@ class Revocation(_Statement):
 
     type: Literal["revocation"] = "revocation"
     target: Hex64
-    reason: str = ""
+    reason: Prose = ""
 
 
 class Author(BaseModel):
@@ -130,7 +148,7 @@ class Clause(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-    text: Annotated[str, StringConstraints(min_length=1)]
+    text: Annotated[Prose, StringConstraints(min_length=1)]
     issue: Name | None = None
     option: Name | None = None
     author: Author
@@ -155,7 +173,7 @@ class Proposal(_Statement):
     type: Literal["proposal"] = "proposal"
     party: Name
     representative: Name
-    outcome: dict[str, str]
+    outcome: dict[Name, Name]
     binding: bool = True
 
 
@@ -179,7 +197,7 @@ class Ratification(_Statement):
     text: Hex64
     version: int = Field(ge=1)
     party: Name
-    instrument: str = ""
+    instrument: Prose = ""
 
 
 Statement = Annotated[

@@ -114,7 +114,7 @@ def _ratification(
         if act.signer == evidence.root_key(party, act.seq):
             who, power_reason, granted = "its root key", "", True
         else:
-            who = office_label(evidence, party, act.signer, "a key", act.seq)
+            who = office_label(evidence, party, act.signer, None, act.seq)
             power = authority(evidence, party, act.signer, Power.RATIFY, act, None)
             power_reason, granted = f", {power.reason}", power.granted
         if not granted:
