@@ -196,12 +196,6 @@ def test_the_fit_reproduces_every_consistent_judgement():
         assert np.array_equal(fitted_ranks, ranks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="elicitation/ordinal.py:141 — fit_ranking's tau = kendalltau(-ranks, utilities) on "
-    "raw floats: packages tied in the ranking and reproduced as ties (|gap| ~ 1e-16) count as "
-    "untied, so a fit that reproduces every judgement reports tau 0.88 instead of 1",
-)
 def test_fit_ranking_tau_is_one_when_every_judgement_is_reproduced():
     issues = (CategoricalIssue("a", ("x", "y", "z")), OrdinalIssue("b", ("1", "2", "3", "4")),
               IntegerIssue("c", 0, 20))
@@ -232,14 +226,6 @@ def test_directions_without_ties_agree_with_the_brute_force_lp():
         assert is_representable(model, x, judgements) == brute_representable(x, judgements, {0: 1, 2: -1})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="elicitation/polytope.py:82-103 (via ordinal.py:211) — representability is "
-    "'the Chebyshev ball in the closed polytope has radius > 1e-6', but a tie between the ends "
-    "of a directed issue (S ~ L with size increasing) forces the non-strict monotone rows "
-    "S<=M<=L to equalities the ball cannot fit in: radius 0, so consistent judgements "
-    "(size does not matter, red > blue) are called unrepresentable",
-)
 def test_a_tie_across_a_directed_issue_is_representable():
     model = PartWorthModel.of((SIZE, COLOUR), monotone={"size": "increasing"})
     packages = np.array([[0, 0], [2, 0], [0, 1]])  # (S, red), (L, red), (S, blue)
@@ -250,13 +236,6 @@ def test_a_tie_across_a_directed_issue_is_representable():
     assert is_representable(model, model.features(packages), judgements)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="elicitation/ordinal.py:179-189 — same root cause (polytope.py:82-103): "
-    "fit_judgements reports the consistent tie (S, red) ~ (L, red) as a conflict, drops it, "
-    "and the fitted preferences give size weight 2/3 although the party said size does not "
-    "matter",
-)
 def test_fit_keeps_a_consistent_tie_across_a_directed_issue():
     model = PartWorthModel.of((SIZE, COLOUR), monotone={"size": "increasing"})
     packages = np.array([[0, 0], [2, 0], [0, 1]])
@@ -265,13 +244,6 @@ def test_fit_keeps_a_consistent_tie_across_a_directed_issue():
     assert fit.preferences.weights[0] == pytest.approx(0.0, abs=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="elicitation/questions.py:214-216 — same root cause (polytope.py:82-103): with "
-    "size directed (as `servanda elicit --method questions` asks), the consistent answers "
-    "(S,red,mon)~(L,blue,mon), (S,blue,tue)~(L,red,tue), (S,red,mon)>(S,red,tue) are reported "
-    "as contradicting each other and one 'same' answer is dropped",
-)
 def test_question_session_keeps_consistent_same_answers_with_directions():
     model = PartWorthModel.of((SIZE, COLOUR, DAY), monotone={"size": "increasing"})
     packages = np.array([[0, 0, 0], [2, 1, 0], [0, 1, 1], [2, 0, 1], [0, 0, 1]])
@@ -387,12 +359,6 @@ def test_compare_preferences_by_hand():
     assert set(result.reversed_pairs) == expected and expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="elicitation/comparison.py:112 — tau is kendalltau of the raw utilities, ignoring "
-    "`margin`: two estimates equal up to 1e-15 give agree=True, no reversed pair, and tau 0.91 "
-    "(ties under the margin count as ordered)",
-)
 def test_compare_preferences_tau_respects_the_margin():
     first = Preferences(np.array([0.5, 0.5]), (np.array([0.0, 1.0]), np.array([0.0, 1.0])))
     second = Preferences(np.array([0.5 + 1e-15, 0.5 - 1e-15]), (np.array([0.0, 1.0]), np.array([0.0, 1.0])))
@@ -450,13 +416,6 @@ def test_one_issue_with_many_options_by_each_method():
     assert prefs.weights.tolist() == [1.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/elicit.py:95,103 — `servanda elicit` reads the scenario with load_scenario (nominal "
-    "preferences only) and writes that back: every party's `uncertainty:` block is dropped from "
-    "the output, also those of the parties not being asked (Russia, Ukraine, European allies in "
-    "examples/moscow-2025.yaml when eliciting the United States)",
-)
 def test_elicit_keeps_the_other_parties_uncertainty(tmp_path):
     from conftest import EXAMPLES
 
@@ -478,13 +437,6 @@ def test_elicit_keeps_the_other_parties_uncertainty(tmp_path):
         assert after.parties[j] == before.parties[j], after.scenario.parties[j].name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/elicit.py:187-198 — with a single outcome (every issue one option) the packages "
-    "method shows one package and asks for its rating for ever: fit_package_ratings always "
-    "raises 'rate at least two packages differently', the loop re-asks, and only end of input "
-    "(EOFError) ends it; expected one clear ScenarioError like the other methods give",
-)
 def test_packages_method_on_a_single_outcome_fails_clearly():
     issue = CategoricalIssue("x", ("only",))
     scenario = Scenario("single", (issue,), (Party("p", Preferences(np.ones(1), (np.ones(1),))),
@@ -708,13 +660,6 @@ def test_no_preference_object_is_reachable_from_a_context(protocol):
         assert context.outcomes is table.outcomes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="negotiation/protocols/base.py:118 — a Context's `utilities` and `forbidden` are "
-    "column views table.utilities[:, p] / table.breaks[:, p]; `context.utilities.base` is the "
-    "whole (outcomes, parties) utility table and `context.forbidden.base` every party's red-line "
-    "breaches, so any strategy reads the other parties' preferences",
-)
 @pytest.mark.parametrize("protocol", [AlternatingOffers(rounds=6), SingleText(rounds=3)])
 def test_no_other_partys_utilities_are_reachable_from_a_context(protocol):
     table = OutcomeTable.of(random_scenario(1, parties=3, red_lines=True))
@@ -738,13 +683,13 @@ def test_model_based_never_offers_less_and_accepts_as_the_plain_strategy():
             def bid(self, context):
                 chosen = super().bid(context)
                 plain = TimeDependent(self.e, self.k).bid(context)
-                record.append((context.utility(chosen), context.utility(plain), bool(self.opponents.models),
+                record.append((context.utility(chosen), context.utility(plain), bool(self.opponents.models),  # noqa: B023 (used within this iteration)
                                chosen, plain))
                 return chosen
 
             def respond(self, context, offer):
                 action = super().respond(context, offer)
-                answers.append(action == TimeDependent(self.e, self.k).respond(context, offer))
+                answers.append(action == TimeDependent(self.e, self.k).respond(context, offer))  # noqa: B023
                 return action
 
         AlternatingOffers(rounds=30).run(table, [TimeDependent(0.5), Spy(model)])

@@ -508,9 +508,11 @@ parties:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "analysis/uncertainty.py:806-808 (shown by cli/robust.py:316-324) — `servanda robust` prints "
-    "'1 never (one outcome dominates each for every weight vector)' and, in the same sentence, "
-    "'1.000 at most on the second': a never-efficient outcome that was efficient in every draw"))
+    "analysis/uncertainty.py:806-808 (shown by cli/robust.py _section, the 'Exact, weights "
+    "anywhere...' sentence) — on this 18-outcome file "
+    "`servanda robust` prints '14 never (one outcome dominates each for every weight vector)' and, "
+    "in the same sentence, 'Sampled efficiency: ... 1.000 at most on the second': an outcome "
+    "called never efficient was efficient in every draw"))
 def test_robust_cli_never_efficient_claim_agrees_with_its_own_sampled_figure(tmp_path, capsys):
     from conftest import run_cli
 

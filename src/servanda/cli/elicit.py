@@ -88,11 +88,14 @@ def elicit_command(
 ) -> None:
     """Ask a party about its own preferences and write the scenario with them."""
     from servanda.elicitation import with_preferences
-    from servanda.formats import load_scenario, save_scenario
+    from servanda.formats import save_scenario
+    from servanda.formats.files import load_uncertain_scenario
+    from servanda.model.uncertainty import PartyUncertainty, UncertainScenario
 
     if output.exists() and not force:  # before the questions, not after them
         raise ScenarioError("already exists (overwrite it with --force)", source=str(output))
-    scenario = load_scenario(scenario_path, format)
+    model = load_uncertain_scenario(scenario_path, format)
+    scenario = model.scenario
     old = scenario.party(party)
     dialog = Dialog(Console(highlight=False))
     try:
@@ -100,7 +103,14 @@ def elicit_command(
     except (EOFError, KeyboardInterrupt):
         Console(stderr=True, highlight=False).print(Text("\naborted: nothing was written", style="red"))
         raise typer.Exit(1) from None
-    save_scenario(with_preferences(scenario, party, preferences), output, "yaml", overwrite=force)
+    # The party's old uncertainty was about the preferences it has just replaced; the other
+    # parties' stays as it was.
+    uncertainty = tuple(
+        PartyUncertainty() if other.name == party else kept
+        for other, kept in zip(scenario.parties, model.parties)
+    )
+    updated = UncertainScenario(with_preferences(scenario, party, preferences), uncertainty)
+    save_scenario(updated, output, "yaml", overwrite=force)
     dialog.say(f"wrote {output}: the preferences of {party}; its reservation value "
                f"({old.reservation:g}) and red lines are unchanged")
     if not old.preferences.is_linear_additive:
@@ -181,6 +191,8 @@ def _by_package_ratings(
 ) -> Preferences:
     from servanda.elicitation import design_packages, fit_package_ratings
 
+    if scenario.space.size < 2:
+        raise ScenarioError("the packages method needs at least two different outcomes to compare")
     model = _model_with_directions(scenario, dialog)
     count = count or min(DEFAULT_PACKAGES, max(model.degrees_of_freedom + 1, 4))
     chosen = design_packages(model, count, seed)

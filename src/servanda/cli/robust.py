@@ -41,17 +41,10 @@ class ParameterSet(StrEnum):
 
 
 def load_uncertain(path: Path, format: str | None = None) -> UncertainScenario:
-    """A scenario with its uncertainty: from a native YAML file's ``uncertainty`` blocks;
-    other formats carry none (every preference exact)."""
-    from servanda.formats.files import detect_format, load_scenario
-    from servanda.formats.native import load_uncertain_yaml
+    """See :func:`servanda.formats.files.load_uncertain_scenario`."""
+    from servanda.formats.files import load_uncertain_scenario
 
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError("no such file or folder", source=str(path))
-    if (format or detect_format(path)) == "yaml":
-        return load_uncertain_yaml(path)
-    return UncertainScenario.exact(load_scenario(path, format))
+    return load_uncertain_scenario(path, format)
 
 
 @contextmanager

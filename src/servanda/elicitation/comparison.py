@@ -109,7 +109,10 @@ def compare_preferences(
     a, b = np.nonzero(crossed)
     order = np.argsort(-(gap_first[a, b] - gap_second[a, b]), kind="stable")
     reversed_pairs = tuple((int(a[k]), int(b[k])) for k in order)
-    tau = kendalltau(utilities[0], utilities[1]).statistic if packages.shape[0] > 1 else 1.0
+    tau = (
+        kendalltau(tie_levels(utilities[0], margin), tie_levels(utilities[1], margin)).statistic
+        if packages.shape[0] > 1 else 1.0
+    )
     return PreferenceComparison(
         weight_gaps=weight_gaps,
         value_gaps=value_gaps,
@@ -119,3 +122,14 @@ def compare_preferences(
         reversed_pairs=reversed_pairs,
         tau=float(tau) if np.isfinite(tau) else 0.0,
     )
+
+
+def tie_levels(values: np.ndarray, margin: float) -> np.ndarray:
+    """Ranks of ``values`` in which values within ``margin`` of their neighbour share a
+    level, so that a rank correlation treats differences below ``margin`` as ties."""
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(values, kind="stable")
+    steps = np.diff(values[order]) > margin
+    levels = np.empty(values.size, dtype=np.int64)
+    levels[order] = np.concatenate([[0], np.cumsum(steps)])
+    return levels

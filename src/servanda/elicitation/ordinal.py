@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import kendalltau
 
+from servanda.elicitation.comparison import tie_levels
 from servanda.elicitation.partworths import PartWorthModel, as_model
 from servanda.elicitation.polytope import (
     INTERIOR_RADIUS,
@@ -45,6 +46,10 @@ from servanda.model import Issue, Preferences, Scenario
 DEFAULT_DELTA = 0.01
 #: Utility differences below this count as ties when checking a fit against judgements.
 _TIE = 1e-8
+
+#: Fitted utilities closer than this are the same level when the fit is compared with a
+#: ranking (a tie reproduced by the LP differs by rounding only).
+TIE_TOLERANCE = 1e-9
 
 
 class Judgement(NamedTuple):
@@ -138,7 +143,9 @@ def fit_ranking(
     if ranks.size != packages.shape[0]:
         raise ScenarioError(f"{ranks.size} ranks for {packages.shape[0]} packages", source="ranking")
     fit = fit_judgements(model, packages, judgements_from_ranking(ranks), delta=delta)
-    tau = float(kendalltau(-ranks, fit.utilities).statistic) if ranks.size > 1 else 1.0
+    # Utilities reproduced as ties differ by rounding only: compare them as ties.
+    levels = tie_levels(fit.utilities, TIE_TOLERANCE)
+    tau = float(kendalltau(-ranks, levels).statistic) if ranks.size > 1 else 1.0
     return replace(fit, tau=tau if np.isfinite(tau) else 0.0)
 
 

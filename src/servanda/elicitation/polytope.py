@@ -83,7 +83,29 @@ def chebyshev_centre(polytope: Polytope) -> tuple[np.ndarray, float]:
     """Centre and radius of the largest ball inside the polytope (within the subspace of
     its equalities): ``max rho`` subject to ``a_k z + rho * |a_k| <= b_k`` (Boyd &
     Vandenberghe, Convex Optimization, 8.5.1). The radius is 0 when the polytope has no
-    interior, for instance when a strict row is forced to 0 by the equalities."""
+    interior, for instance when a strict row is forced to 0 by the equalities.
+
+    Non-strict rows that every point meets with equality (a tie across the two ends of a
+    monotone issue forces its monotonicity rows to 0, say) are equalities in disguise:
+    they are moved among the equalities first, so that they do not shrink the ball to
+    nothing while every strict judgement still holds strictly."""
+    centre, radius = _ball(polytope)
+    if radius > INTERIOR_RADIUS:
+        return centre, radius
+    tight = _implicit_equalities(polytope)
+    if not tight.any():
+        return centre, radius
+    keep = ~tight
+    reduced = Polytope(
+        polytope.upper[keep], polytope.bound[keep],
+        np.vstack([polytope.equal, polytope.upper[tight]]),
+        np.concatenate([polytope.level, polytope.bound[tight]]),
+        polytope.strict[keep],
+    )
+    return _ball(reduced)
+
+
+def _ball(polytope: Polytope) -> tuple[np.ndarray, float]:
     norms = polytope.row_norms
     dim = polytope.upper.shape[1]
     result = linprog(
@@ -101,6 +123,20 @@ def chebyshev_centre(polytope: Polytope) -> tuple[np.ndarray, float]:
     if np.any(polytope.strict & (norms <= INTERIOR_RADIUS)):
         radius = 0.0
     return result.x[:-1], radius
+
+
+def _implicit_equalities(polytope: Polytope) -> np.ndarray:
+    """The non-strict rows no feasible point leaves slack: ``max (b_k - a_k z)`` is 0."""
+    dim = polytope.upper.shape[1]
+    tight = np.zeros(polytope.upper.shape[0], dtype=bool)
+    for k in np.flatnonzero(~polytope.strict):
+        result = linprog(
+            c=polytope.upper[k], A_ub=polytope.upper, b_ub=polytope.bound,
+            A_eq=polytope.equal, b_eq=polytope.level, bounds=[(None, None)] * dim, method="highs",
+        )
+        if result.status == 0 and polytope.bound[k] - result.fun <= INTERIOR_RADIUS:
+            tight[k] = True
+    return tight
 
 
 def least_violation(polytope: Polytope, tied_rows: int, delta: float) -> tuple[np.ndarray, np.ndarray]:

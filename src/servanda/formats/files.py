@@ -6,6 +6,7 @@ from pathlib import Path
 
 from servanda.errors import ScenarioError, UnsupportedError
 from servanda.model import Scenario
+from servanda.model.uncertainty import UncertainScenario
 
 FORMATS = ("yaml", "genius", "geniusweb")
 
@@ -57,14 +58,28 @@ def load_scenario(path: str | Path, format: str | None = None) -> Scenario:
     raise ScenarioError(f"unknown format '{kind}'; expected one of {', '.join(FORMATS)}")
 
 
+def load_uncertain_scenario(path: str | Path, format: str | None = None) -> UncertainScenario:
+    """A scenario with its uncertainty: from a native YAML file's ``uncertainty`` blocks;
+    other formats carry none (every preference exact)."""
+    from servanda.formats.native import load_uncertain_yaml
+
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError("no such file or folder", source=str(path))
+    if (format or detect_format(path)) == "yaml":
+        return load_uncertain_yaml(path)
+    return UncertainScenario.exact(load_scenario(path, format))
+
+
 def save_scenario(
-    scenario: Scenario,
+    scenario: Scenario | UncertainScenario,
     path: str | Path,
     format: str | None = None,
     *,
     overwrite: bool = False,
 ) -> list[Path]:
-    """Write a scenario: native YAML to a .yaml/.yml file, GENIUS XML into a folder.
+    """Write a scenario: native YAML to a .yaml/.yml file (with the parties' uncertainty,
+    if given an :class:`UncertainScenario`), GENIUS XML into a folder.
 
     Without ``overwrite``, an existing file or a non-empty folder is left alone and an
     error says so: a converted file never silently replaces a hand-written one."""
@@ -88,7 +103,8 @@ def save_scenario(
             path.parent.mkdir(parents=True, exist_ok=True)
             dump_yaml(scenario, path)
             return [path]
-        return dump_genius(scenario, path)  # checks everything before creating the folder
+        exact = scenario.scenario if isinstance(scenario, UncertainScenario) else scenario
+        return dump_genius(exact, path)  # checks everything before creating the folder
     except UnsupportedError as exc:
         raise UnsupportedError(f"cannot write {path} as GENIUS XML: {exc}") from None
     except OSError as exc:

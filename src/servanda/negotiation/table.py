@@ -84,6 +84,19 @@ class OutcomeTable:
         return tuple(rankings)
 
     @cached_property
+    def columns(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """Per party, its utilities and red-line breaches as arrays of their own (read-only
+        copies, not views of the shared table), so that what a strategy is handed leads
+        to nobody else's preferences."""
+        own = []
+        for p in range(self.parties):
+            utilities, breaks = self.utilities[:, p].copy(), self.breaks[:, p].copy()
+            utilities.setflags(write=False)
+            breaks.setflags(write=False)
+            own.append((utilities, breaks))
+        return tuple(own)
+
+    @cached_property
     def allowed_ranked_utilities(self) -> tuple[np.ndarray, ...]:
         """Per party, its utilities in the order of :attr:`allowed_ranking` (descending):
         each a reversed view of a contiguous ascending array, so that searching it

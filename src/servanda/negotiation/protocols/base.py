@@ -115,7 +115,7 @@ class Session:
         self.rankings, self.ranked = table.allowed_ranking, table.allowed_ranked_utilities
         # each party's constant part of its Context, prepared once per session
         self._views = [
-            (p, table.utilities[:, p], table.breaks[:, p], self.rankings[p], self.ranked[p])
+            (p, *table.columns[p], self.rankings[p], self.ranked[p])
             for p in range(n)
         ]
         self._discounts = [party.discount for party in scenario.parties]
@@ -177,13 +177,12 @@ class Session:
                 weights[issue] = weight
         if self._digits is None:
             self._digits = scenario.space.all(self.table.size)
-        base = self.table.utilities[:, party]
-        column = base.copy()
+        column = self.table.columns[party][0].copy()
         for issue in np.flatnonzero(weights != prefs.weights):
             shift = weights[issue] - prefs.weights[issue]
             column += shift * prefs.tables[issue][self._digits[:, issue]]
         column.setflags(write=False)
-        breaks = self.table.breaks[:, party]
+        breaks = self.table.columns[party][1]
         return (party, column, breaks, *allowed_order(column, breaks))
 
     def context(self, party: int, round_: int, record: Sequence[Event] | None = None) -> Context:
