@@ -802,10 +802,20 @@ def interval_efficiency(
                 weak = np.ones((o.size, a.size), dtype=bool)
                 strict = np.zeros((o.size, a.size), dtype=bool)
                 for j, support in enumerate(supports):
-                    low, high = support.extremes(coefficients(a, o, j))
-                    bound = high if rule == "some" else low
-                    weak &= bound >= 0
-                    strict |= bound > 0
+                    coef = coefficients(a, o, j)
+                    low, high = support.extremes(coef)
+                    # Floating point cannot tell a tiny difference from none: within ``tol``
+                    # a bound counts as undecided, and only identical option values (an
+                    # all-zero row) as an exact tie. Both rules then err on the safe side:
+                    # "can dominate" says yes, "must dominate" says no.
+                    tol = 1e-12 * (1.0 + np.abs(coef).sum(axis=-1))
+                    tie = ~np.any(coef, axis=-1)
+                    if rule == "some":
+                        weak &= high >= -tol
+                        strict |= (high > tol) | ((high > -tol) & ~tie)
+                    else:
+                        weak &= (low > tol) | tie
+                        strict |= low > tol
                 spent += o.size * a.size
                 found = (weak & strict).any(axis=1)
                 hit[alive[found]] = True

@@ -606,7 +606,7 @@ def to_document(scenario: Scenario | UncertainScenario) -> dict[str, Any]:
     scenario = model.scenario
     parties = []
     for party, unc in zip(scenario.parties, model.parties):
-        doc = _party_doc(party, scenario.issues)
+        doc = _party_doc(party, scenario.issues, _free_values(unc))
         if not unc.is_exact or unc.note:
             doc["uncertainty"] = _uncertainty_doc(unc, scenario.issues)
         parties.append(doc)
@@ -637,9 +637,15 @@ def _issue_doc(issue: Issue) -> dict[str, Any]:
     return {"name": issue.name, "type": issue.kind, "options": [str(o) for o in issue.options]}
 
 
-def _party_doc(party: Party, issues: tuple[Issue, ...]) -> dict[str, Any]:
+def _free_values(uncertainty) -> bool:
+    """Whether uncertain option values reach outside [0, 1] (read back only with
+    ``weights_sum: free``, whose values are unbounded)."""
+    return any(dist.low < 0 or dist.high > 1 for _, _, dist in uncertainty.values)
+
+
+def _party_doc(party: Party, issues: tuple[Issue, ...], free_values: bool = False) -> dict[str, Any]:
     prefs = party.preferences
-    free = abs(float(prefs.weights.sum()) - 1) > 1e-9 or any(
+    free = free_values or abs(float(prefs.weights.sum()) - 1) > 1e-9 or any(
         t.min() < 0 or t.max() > 1 for t in prefs.tables
     )
     doc: dict[str, Any] = {
