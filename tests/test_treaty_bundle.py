@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from servanda.crypto import canonical_json, generate_key, parse_json, public_hex, sign
 from servanda.ledger import Ledger
+from servanda.model.parties import Role
 from servanda.store import open_database
 from servanda.treaty import TreatyRecord, Verdict, export_bundle, verify_bundle
 
@@ -197,6 +198,7 @@ def test_an_informal_deal_verifies_as_informal(tmp_path):
     record = TreatyRecord.open_new(ledger, "Deal", generate_key())
     us, envoy = generate_key(), generate_key()
     record.register_party("United States", us)
+    record.register_office("United States", "Envoy", Role.ENVOY, public_hex(envoy), us)
     from servanda.formats.drafts import load_draft_document
 
     record.add_draft(load_draft_document(EXAMPLES / "texts" / "moscow-ceasefire-v1.yaml"), envoy, "United States", "Envoy")

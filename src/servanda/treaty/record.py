@@ -124,7 +124,9 @@ class TreatyRecord:
                         root: Ed25519PrivateKey, at: datetime | None = None) -> Act:
         """The party's root key registers ``holder``'s public ``key`` (hex) in an office."""
         self._require_root(party, root)
-        statement = OfficeRegistration(negotiation=self.negotiation, party=party, holder=holder, role=role, key=key)
+        statement = OfficeRegistration(
+            negotiation=self.negotiation, party=party, holder=holder, role=role, key=key, serial=secrets.token_hex(16)
+        )
         return self._act(statement, root, at)
 
     def issue_mandate(self, party: str, holder: str, key: str, powers: Iterable[Power],
@@ -140,7 +142,7 @@ class TreatyRecord:
             negotiation=self.negotiation, party=party, holder=holder, key=key,
             powers=tuple(sorted(set(powers), key=list(Power).index)),
             not_before=utc_timestamp(not_before), not_after=utc_timestamp(not_after),
-            delegable=delegable, parent=parent_id,
+            delegable=delegable, parent=parent_id, serial=secrets.token_hex(16),
         )
         envelope = Envelope.seal(statement, issuer)
         evidence, act = self._preview(envelope, at)
@@ -168,6 +170,7 @@ class TreatyRecord:
     def add_draft(self, doc: DraftDoc, key: Ed25519PrivateKey, party: str, representative: str,
                   at: datetime | None = None) -> Act:
         """A new version of the text, written by ``representative`` for ``party``."""
+        self._require_standing(party, key, at)
         latest = self.evidence().draft()
         previous = None if latest is None else (latest.id, latest.statement)
         draft = compose(doc, self.negotiation, Author(party=party, representative=representative), previous)
@@ -207,6 +210,23 @@ class TreatyRecord:
         if party not in draft.parties:
             raise TreatyError(f"{party} is not a party to version {draft.version}: {', '.join(draft.parties)}")
         return text
+
+    def _require_standing(self, party: str, key: Ed25519PrivateKey, at: datetime | None) -> None:
+        """Only someone the party stands behind writes the text in its name: its root key,
+        a representative it registered in an office, or the holder of a valid mandate."""
+        evidence, signer, now = self.evidence(), public_hex(key), self.ledger.size
+        if signer == evidence.root_key(party) or evidence.offices(party, signer, now):
+            return
+        moment = at or _now()
+        if any(
+            mandate_defect(evidence, act, party, now, moment) is None
+            for act in evidence.mandates_held(party, signer, now)
+        ):
+            return
+        raise TreatyError(
+            f"refused: the key is neither {party}'s root key nor that of a representative it "
+            "registered or mandated; it cannot write the text in its name"
+        )
 
     def _require_root(self, party: str, key: Ed25519PrivateKey) -> None:
         root = self.evidence().root_key(party)

@@ -37,6 +37,7 @@ def _printable(value: str, newlines: bool = False) -> str:
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_printable)]
 Prose = Annotated[str, AfterValidator(lambda value: _printable(value, newlines=True))]
+Serial = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
 class Power(StrEnum):
@@ -99,6 +100,7 @@ class OfficeRegistration(_Statement):
     holder: Name
     role: Role
     key: Hex64
+    serial: Serial | None = None  # random: a registration repeated after a revocation is a new act
 
 
 class Mandate(_Statement):
@@ -114,6 +116,7 @@ class Mandate(_Statement):
     not_after: str
     delegable: bool = False
     parent: Hex64 | None = None
+    serial: Serial | None = None  # random: the same powers granted again are a new mandate
 
     _check_times = field_validator("not_before", "not_after")(_timestamp)
 
