@@ -627,11 +627,6 @@ def test_nash_radius_when_the_nash_product_is_zero():
     assert radius.low is not None and radius.low >= 0.59, radius
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "analysis/sensitivity.py:314-315 with 202-203 — the zone radius of a reservation value is "
-    "reported at the party's highest utility, which is the end of the parameter's own domain; "
-    "there the zone still exists, so nothing in the domain changes the conclusion (the CLI "
-    "then counts it among the parameters that 'can change it')"))
 def test_zone_radius_of_a_reservation_lies_where_the_conclusion_changes():
     issues = (CategoricalIssue("a", ("x", "y")),)
     scenario = Scenario("two", issues, (

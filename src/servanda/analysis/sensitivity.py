@@ -358,9 +358,11 @@ def _value_at(param: Parameter, d: float | None) -> float | None:
     else:
         value = param.nominal + d
     low, high = param.domain
-    if not low - 1e-12 <= value <= high + 1e-12:
+    # A conclusion changes just past its change point; at the end of the domain that is
+    # outside it, so nothing the parameter can take changes the conclusion.
+    if not low + 1e-12 < value < high - 1e-12:
         return None
-    return float(min(max(value, low), high))
+    return float(value)
 
 
 def sensitivity_dict(result: Sensitivity, top: int | None = None) -> dict[str, Any]:
