@@ -688,11 +688,6 @@ def test_dump_and_reload_keep_weight_ranges_and_dirichlet():
 
 
 # -- limits ---------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "analysis/uncertainty.py:176 — with red lines over several issues the limit is applied to "
-    "the whole space, not to the outcomes breaking no red line as documented (ROBUST_LIMIT, "
-    "the `limit` parameter, the --limit help); the message then states the space size as the "
-    "number of outcomes breaking no red line ('here 24' when 22 break none)"))
 def test_limit_counts_outcomes_breaking_no_red_line():
     scenario = make_scenario(0, parties=2, sizes=(3, 4, 2), joint=True)
     allowed = int(np.count_nonzero(~breaks_red_line(scenario, all_outcomes(scenario))))

@@ -58,7 +58,7 @@ from servanda.analysis.report import Analysis, analyze
 from servanda.analysis.solutions import kalai_smorodinsky_point, nash_point
 from servanda.analysis.utilities import red_line_breaches, utilities
 from servanda.errors import ServandaError, UnsupportedError
-from servanda.model import Scenario
+from servanda.model import DEFAULT_ENUMERATION_LIMIT, Scenario
 from servanda.model.space import count_text
 from servanda.model.uncertainty import Interval, UncertainScenario
 
@@ -173,11 +173,22 @@ def _tracked(scenario: Scenario, limit: int) -> _Tracked:
             [(np.arange(o.size) * stride)[None, :] for o, stride in zip(options, box_strides)], np.add
         )[0]
         return _Tracked(indices.astype(np.int64), options, rows.astype(np.int64), None, None)
-    _require_size(scenario, space.size, limit)
+    # Red lines over several issues: walk the space (within the enumeration limit) and keep
+    # the outcomes breaking none, at most ``limit`` of them.
+    walk = max(limit, DEFAULT_ENUMERATION_LIMIT)
+    if space.size > walk:
+        from servanda.errors import SpaceTooLargeError
+
+        raise SpaceTooLargeError(
+            f"scenario '{scenario.name}' has {count_text(space.size)} outcomes and red lines over "
+            f"several issues: finding those that break none would enumerate more than {walk:,}"
+        )
     kept_digits, kept_indices = [], []
-    done = 0
-    for digits in space.chunks(limit=limit):
+    done = kept = 0
+    for digits in space.chunks(limit=walk):
         ok = ~red_line_breaches(scenario, digits).any(axis=1)
+        kept += int(ok.sum())
+        _require_size(scenario, kept, limit)
         kept_digits.append(digits[ok])
         kept_indices.append(np.arange(done, done + len(digits), dtype=np.int64)[ok])
         done += len(digits)
