@@ -243,8 +243,15 @@ def sensitivity(
         nash_row = int(zone_rows[nash_point(utils[zone_rows], r)])
         nash = point_from_outcome(scenario, tuple(int(d) for d in digits[nash_row]))
         labels = ", ".join(f"{k}={v}" for k, v in nash.labels.items())
-        conclusions.append(Conclusion("nash", f"the Nash point is outcome {nash.index} ({labels})", nash))
-        conclusions.append(Conclusion("zone", f"a zone of possible agreement exists ({zone.sum():,} outcomes)"))
+        zone_text = f"a zone of possible agreement exists ({zone.sum():,} outcomes)"
+        if np.prod(gains[nash_row]) > 0:
+            conclusions.append(Conclusion("nash", f"the Nash point is outcome {nash.index} ({labels})", nash))
+        else:
+            # Every outcome of the zone leaves some party no gain: the Nash point is decided
+            # by the tie-break (largest sum of utilities), which the radii here do not model.
+            zone_text += (f"; its Nash point, outcome {nash.index}, is decided by the tie-break (every "
+                          "outcome of the zone leaves some party no gain), so its stability is not computed")
+        conclusions.append(Conclusion("zone", zone_text))
     elif tracked.size == 0:
         conclusions.append(Conclusion("deadlock", "deadlock: the red lines leave no outcome, whatever the preferences"))
     else:
