@@ -50,9 +50,10 @@ def show(title: str, status: AgreementStatus) -> None:
 
 def main(folder: Path) -> dict[str, str]:
     """Play the example in ``folder``; returns the status after each step."""
+    convener = generate_key()  # opens the negotiation and keeps the log's key
     record = TreatyRecord.open_new(
-        Ledger.create(open_database(folder / "moscow.ledger"), "treaty"),
-        "Moscow talks on ending the war in Ukraine", generate_key(), at=MEETING,
+        Ledger.create(open_database(folder / "moscow.ledger"), "treaty", key=convener),
+        "Moscow talks on ending the war in Ukraine", convener, at=MEETING,
     )
     roots = {party: generate_key() for party in ("United States", "Russia")}
     keys = {name: generate_key() for name in PEOPLE}
@@ -95,7 +96,7 @@ def main(folder: Path) -> dict[str, str]:
     statuses["ratified"] = record.status().status.value
 
     bundle_path = folder / "moscow-treaty.json"
-    bundle_path.write_text(json.dumps(export_bundle(record), indent=1) + "\n", encoding="utf-8")
+    bundle_path.write_text(json.dumps(export_bundle(record, log_key=convener), indent=1) + "\n", encoding="utf-8")
     verdict = verify_bundle(bundle_path.read_bytes())
     print(f"\nBundle {bundle_path}: {verdict.verdict.name.lower()} ({'; '.join(verdict.facts)})")
     statuses["bundle"] = verdict.verdict.name.lower()

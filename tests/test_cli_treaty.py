@@ -68,7 +68,7 @@ def test_from_envoys_deal_to_treaty_in_force(talks, capsys):
     us = next(p for p in status["parties"] if p["party"] == "United States")
     assert "signed by Steve Witkoff (envoy), who holds no mandate to sign" in us["reasons"]
 
-    ok(capsys, "bundle", "moscow.ledger", "-o", "deal.json")
+    ok(capsys, "bundle", "moscow.ledger", "-o", "deal.json", "--key", "convener.key")
     assert run_cli(capsys, "verify", "deal.json")[0] == 3
 
     later = "2025-12-16T10:00Z"
@@ -79,13 +79,13 @@ def test_from_envoys_deal_to_treaty_in_force(talks, capsys):
         out = ok(capsys, "sign", "moscow.ledger", "--key", f"{key}.key", "--party", party, "--as", name, "--at", later)
         assert "with full powers by office" in out
     assert "SIGNED" in ok(capsys, "status", "moscow.ledger")
-    ok(capsys, "bundle", "moscow.ledger", "-o", "signed.json")
+    ok(capsys, "bundle", "moscow.ledger", "-o", "signed.json", "--key", "convener.key")
     assert run_cli(capsys, "verify", "signed.json")[0] == 4
 
     for party, root in [("United States", "us.key"), ("Russia", "russia.key")]:
         ok(capsys, "ratify", "moscow.ledger", "--key", root, "--party", party, "--at", "2026-02-01T00:00Z")
     assert json.loads(ok(capsys, "status", "moscow.ledger", "--json"))["status"] == "in force"
-    ok(capsys, "bundle", "moscow.ledger", "-o", "treaty.json")
+    ok(capsys, "bundle", "moscow.ledger", "-o", "treaty.json", "--key", "convener.key")
     code, out, _ = run_cli(capsys, "verify", "treaty.json", "--trust", "Russia=russia.pub.jwk",
                        "--trust", "United States=us.pub.jwk")
     assert code == 0 and "VALID AND BINDING" in out
@@ -169,15 +169,31 @@ def test_offers_and_suggestions_are_recorded_apart(talks, capsys):
     assert code == 1 and "army_cap" in err
 
 
+def test_the_log_key_stays_with_the_convener(talks, capsys):
+    from cryptography.hazmat.primitives import serialization
+
+    from servanda.crypto import load_private_key
+
+    pem = load_private_key(talks / "convener.key").private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    stored = b"".join(p.read_bytes() for p in talks.iterdir() if p.name.startswith("moscow.ledger"))
+    assert pem not in stored and b"PRIVATE KEY" not in stored
+    code, _, err = run_cli(capsys, "bundle", "moscow.ledger", "-o", "b.json")
+    assert code == 1 and "signed by its operator's key" in err
+    code, _, err = run_cli(capsys, "bundle", "moscow.ledger", "-o", "b.json", "--key", "us.key")
+    assert code == 1 and "not the key of this log" in err
+
+
 def test_log_show_and_proofs(talks, capsys):
     rows = json.loads(ok(capsys, "log", "show", "moscow.ledger", "--json"))
     assert [row["seq"] for row in rows] == list(range(len(rows)))
     assert rows[0]["type"] == "opening" and rows[-1]["type"] == "draft"
-    inclusion = json.loads(ok(capsys, "log", "proof", "moscow.ledger", "--entry", "3"))
+    inclusion = json.loads(ok(capsys, "log", "proof", "moscow.ledger", "--entry", "3", "--key", "convener.key"))
     assert inclusion["tree_head"]["size"] == len(rows) and inclusion["proof"]
-    consistency = json.loads(ok(capsys, "log", "proof", "moscow.ledger", "--from", "3"))
+    consistency = json.loads(ok(capsys, "log", "proof", "moscow.ledger", "--from", "3", "--key", "convener.key"))
     assert consistency["old_tree_head"]["size"] == 3 and consistency["proof"]
-    code, _, err = run_cli(capsys, "log", "proof", "moscow.ledger", "--entry", "99")
+    code, _, err = run_cli(capsys, "log", "proof", "moscow.ledger", "--entry", "99", "--key", "convener.key")
     assert code == 1 and "no entry 99" in err
 
 

@@ -186,9 +186,9 @@ def test_pins_are_satisfied_while_the_text_binds_a_lookalike_party():
 
 @pytest.mark.xfail(strict=True, reason=(
     "known limit: the log key vouches for the times and order of acts, and whoever holds it (the "
-    "CLI's ledger file holds it, ledger/log.py) can re-log the genuine, party-signed envelopes "
-    "with new times. The opening now names the log key, so another key is refused; only a tree "
-    "head seen earlier (a consistency proof) would expose a re-log under the same key"))
+    "convener, for a CLI ledger) can re-log the genuine, party-signed envelopes with new times. "
+    "The opening names the log key, so another key is refused, and the ledger file no longer "
+    "holds it; only a tree head seen earlier (a consistency proof) would expose a re-log"))
 def test_genuine_envelopes_relogged_with_new_times_become_binding():
     world = World()
     envoy = generate_key()
@@ -324,18 +324,23 @@ def test_a_draft_attributed_to_another_party_by_a_stranger_is_refused(record):
         record.add_draft(_doc([RU]), generate_key(), RU, "Yuri Ushakov", at=T0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "store/tables.py:26 and ledger/log.py:67-73 keep the log's tree-head signing key (PKCS#8 PEM, "
-    "unencrypted) in the same database as the entries: anyone who can read a ledger file (every "
-    "participant of a CLI negotiation, any backup) can sign tree heads under the pinned log key, "
-    "so `--trust log=...` does not stop a re-dated or re-ordered log"))
 def test_the_ledger_file_does_not_hold_the_log_signing_key(tmp_path):
+    """A log whose operator keeps its key (as `servanda log init` does with the convener's):
+    the file holds no private key, and nobody without the key can sign its tree heads."""
     path = tmp_path / "talks.ledger"
     engine = open_database(path)
-    Ledger.create(engine, "treaty")
+    operator = generate_key()
+    ledger = Ledger.create(engine, "treaty", key=operator)
+    ledger.append("entry", b"x", at=T0)
     engine.dispose()
     stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("talks.ledger"))
     assert b"PRIVATE KEY" not in stored
+    reopened = Ledger.open(open_database(path), "treaty")
+    with pytest.raises(LedgerError, match="operator's key"):
+        reopened.tree_head()
+    with pytest.raises(LedgerError, match="not the key of this log"):
+        reopened.tree_head(key=generate_key())
+    assert reopened.tree_head(key=operator).verify()
 
 
 # ==============================================================================================

@@ -109,17 +109,20 @@ def keys_show(path: Annotated[Path, typer.Argument(help="A private or public key
 def log_init(
     ledger: LedgerArg,
     title: Annotated[str, typer.Option(help="What is being negotiated.")],
-    key: Annotated[Path, typer.Option("--key", help="The convener's private key.")],
+    key: Annotated[Path, typer.Option("--key", help="The convener's private key; it also signs the log's tree heads.")],
     at: AtOpt = None,
 ) -> None:
-    """Create the ledger of a new negotiation."""
+    """Create the ledger of a new negotiation. The convener keeps the log's key: it is not
+    stored in the ledger file, so nobody who can read the file can sign for the log."""
     from servanda.ledger import Ledger
     from servanda.store import open_database
 
     if ledger.exists():
         raise LedgerError(f"{ledger}: exists already; a new negotiation needs a new ledger")
     convener = load_private_key(key)
-    record = TreatyRecord.open_new(Ledger.create(open_database(ledger), LOG_NAME), title, convener, _time(at, "--at"))
+    record = TreatyRecord.open_new(
+        Ledger.create(open_database(ledger), LOG_NAME, key=convener), title, convener, _time(at, "--at")
+    )
     _console().print(f"negotiation {record.negotiation[:12]} '{title}' opened in {ledger}")
 
 
@@ -173,6 +176,7 @@ def log_proof(
     entry: Annotated[Optional[int], typer.Option(min=0, help="Prove this entry is in the log.")] = None,
     old_size: Annotated[Optional[int], typer.Option("--from", min=0, help="Prove the log of this size...")] = None,
     size: Annotated[Optional[int], typer.Option("--size", min=0, help="...or this entry in the log of this size (default: now).")] = None,
+    key: Annotated[Optional[Path], typer.Option("--key", help="The log's key (the convener's), to sign the tree heads.")] = None,
 ) -> None:
     """An inclusion proof (--entry N) or a consistency proof (--from OLD [--size NEW]) as
     JSON, with the signed tree heads it refers to; the proof is checked before it is printed."""
@@ -181,7 +185,8 @@ def log_proof(
     if (entry is None) == (old_size is None):
         raise typer.BadParameter("give either --entry N or --from OLD")
     record = _open(ledger)
-    head = record.ledger.tree_head(size)
+    log_key = load_private_key(key) if key is not None else None
+    head = record.ledger.tree_head(size, key=log_key)
     root = bytes.fromhex(head.root)
     if entry is not None:
         if entry >= head.size:
@@ -194,7 +199,7 @@ def log_proof(
     else:
         if not 0 < old_size <= head.size:
             raise LedgerError(f"--from must lie between 1 and the log's size {head.size}")
-        old = record.ledger.tree_head(old_size)
+        old = record.ledger.tree_head(old_size, key=log_key)
         proof = record.ledger.consistency_proof(old_size, head.size)
         assert verify_consistency(old_size, head.size, bytes.fromhex(old.root), root, proof)
         result = {"old_tree_head": old.to_dict(), "tree_head": head.to_dict(), "proof": [p.hex() for p in proof]}
@@ -447,12 +452,14 @@ def bundle_command(
     ledger: LedgerArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="The bundle file to write.")],
     version: VersionOpt = None,
+    key: Annotated[Optional[Path], typer.Option("--key", help="The log's key (the convener's), to sign the tree head.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the output file.")] = False,
 ) -> None:
     """Export the treaty bundle: text, signatures, mandates and log proofs, for offline checks."""
     if output.exists() and not force:
         raise TreatyError(f"{output}: exists already; use --force to overwrite")
-    bundle = export_bundle(_open(ledger), version)
+    log_key = load_private_key(key) if key is not None else None
+    bundle = export_bundle(_open(ledger), version, log_key)
     output.write_text(json.dumps(bundle, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     _console().print(f"wrote {output} ({len(bundle['entries'])} entries under a tree head of size "
                      f"{bundle['tree_head']['size']})")

@@ -42,26 +42,30 @@ class Ledger:
     already served; :meth:`check` reports such a rewrite.
     """
 
-    def __init__(self, engine: Engine, name: str, log_id: int, key: Ed25519PrivateKey):
+    def __init__(self, engine: Engine, name: str, log_id: int, public_key: str, key: Ed25519PrivateKey | None):
         self.engine = engine
         self.name = name
-        self.public_key = public_hex(key)
+        self.public_key = public_key
         self._id = log_id
         self._key = key
         self._tree = merkle.MerkleTree()
         self._growing = threading.Lock()  # one caller at a time extends self._tree
 
     @classmethod
-    def create(cls, engine: Engine, name: str) -> Ledger:
-        """A new, empty log called ``name`` with a fresh signing key."""
+    def create(cls, engine: Engine, name: str, key: Ed25519PrivateKey | None = None) -> Ledger:
+        """A new, empty log called ``name``. Without ``key`` it gets a fresh signing key,
+        stored with it (a log the store operates); with ``key``, that key signs its tree
+        heads and only its public half is stored: whoever can read the database cannot
+        sign for the log."""
         if not isinstance(name, str) or not name:
             raise LedgerError("a log needs a non-empty name")
-        key = generate_key()
+        stored = key is None
+        key = generate_key() if key is None else key
         pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        ).decode()
+        ).decode() if stored else None
         with writing(engine) as connection:
             if connection.execute(select(logs.c.id).where(logs.c.name == name)).first():
                 raise LedgerError(f"a log named '{name}' already exists")
@@ -74,7 +78,7 @@ class Ledger:
                 )
             )
             log_id = inserted.inserted_primary_key[0]
-        return cls(engine, name, log_id, key)
+        return cls(engine, name, log_id, public_hex(key), key if stored else None)
 
     @classmethod
     def open(cls, engine: Engine, name: str) -> Ledger:
@@ -83,13 +87,15 @@ class Ledger:
             row = connection.execute(select(logs).where(logs.c.name == name)).first()
         if row is None:
             raise LedgerError(f"no log named '{name}'")
+        if row.private_key is None:
+            return cls(engine, name, row.id, row.public_key, None)
         try:
             key = serialization.load_pem_private_key(row.private_key.encode(), password=None)
         except (ValueError, TypeError):
             key = None
         if not isinstance(key, Ed25519PrivateKey) or public_hex(key) != row.public_key:
             raise LedgerError(f"log '{name}': its stored signing key is damaged")
-        return cls(engine, name, row.id, key)
+        return cls(engine, name, row.id, row.public_key, key)
 
     def __repr__(self) -> str:
         return f"Ledger({self.name!r}, log_key={self.public_key[:16]}...)"
@@ -185,11 +191,19 @@ class Ledger:
             raise LedgerError(f"log '{self.name}': entries are missing below {size}; run check()")
         return list(hashes)
 
-    def tree_head(self, size: int | None = None, at: datetime | None = None) -> SignedTreeHead:
+    def tree_head(
+        self, size: int | None = None, at: datetime | None = None, key: Ed25519PrivateKey | None = None
+    ) -> SignedTreeHead:
         """The log's signed tree head over its first ``size`` entries (default: all), dated
-        ``at`` (default: now)."""
+        ``at`` (default: now), signed by the stored key or, for a log whose operator keeps
+        its key, by ``key``, which must be that key."""
+        signer = self._key if key is None else key
+        if signer is None:
+            raise LedgerError(f"log '{self.name}': its tree heads are signed by its operator's key; give that key")
+        if public_hex(signer) != self.public_key:
+            raise LedgerError(f"log '{self.name}': the key given is not the key of this log")
         tree, size = self._current_tree(size)
-        return sign_tree_head(self._key, size, tree.root(size), utc_timestamp(at))
+        return sign_tree_head(signer, size, tree.root(size), utc_timestamp(at))
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> list[bytes]:
         """The proof that entry ``seq`` is in the tree of the first ``size`` entries

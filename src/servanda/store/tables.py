@@ -16,14 +16,15 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-#: One append-only log, with its own Ed25519 signing key (for its tree heads).
+#: One append-only log and the Ed25519 key that signs its tree heads: stored here for a
+#: log the store itself operates (a server), absent when its operator keeps it apart.
 logs = Table(
     "logs",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("public_key", String(64), nullable=False),  # 64 lowercase hex digits
-    Column("private_key", Text, nullable=False),  # PKCS#8 PEM
+    Column("private_key", Text, nullable=True),  # PKCS#8 PEM; NULL: held by the operator
     Column("created_at", String(24), nullable=False),  # RFC 3339 UTC, milliseconds
 )
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Annotated, Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from servanda.crypto import canonical_json, fingerprint, parse_json
@@ -61,10 +62,13 @@ class BundleDoc(BaseModel):
     entries: list[BundleEntry]
 
 
-def export_bundle(record: TreatyRecord, version: int | None = None) -> dict[str, Any]:
-    """The bundle for a version of the text (the latest by default), under a fresh tree head."""
+def export_bundle(
+    record: TreatyRecord, version: int | None = None, log_key: Ed25519PrivateKey | None = None
+) -> dict[str, Any]:
+    """The bundle for a version of the text (the latest by default), under a fresh tree
+    head (signed with ``log_key`` when the log's operator keeps its key)."""
     text = record.draft(version)
-    head = record.ledger.tree_head()
+    head = record.ledger.tree_head(key=log_key)
     chosen = []
     for seq, log_record in read_records(record.ledger, head.size):
         statement = log_record.entry.statement
