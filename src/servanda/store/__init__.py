@@ -1,6 +1,31 @@
-"""Storage: the SQL database (SQLite by default) holding ledgers and, later, rooms."""
+"""Storage: the SQL database (SQLite by default, PostgreSQL for a server) holding ledgers,
+accounts and rooms, with its schema migrations."""
 
 from servanda.store.database import open_database, writing
-from servanda.store.tables import log_entries, logs, metadata
+from servanda.store.tables import (
+    accounts,
+    credentials,
+    invitations,
+    log_entries,
+    logs,
+    members,
+    metadata,
+    preferences,
+    rooms,
+    seats,
+)
 
-__all__ = ["log_entries", "logs", "metadata", "open_database", "writing"]
+__all__ = [
+    "accounts",
+    "credentials",
+    "invitations",
+    "log_entries",
+    "logs",
+    "members",
+    "metadata",
+    "open_database",
+    "preferences",
+    "rooms",
+    "seats",
+    "writing",
+]

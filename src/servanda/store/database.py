@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from servanda.errors import LedgerError
-from servanda.store.tables import metadata
+from servanda.store import migrate
 
 #: Execution option of a connection whose transactions will write (see :func:`writing`).
 _WRITE = "servanda_write"
@@ -31,12 +31,13 @@ _PRAGMAS = (
 
 
 def open_database(location: str | Path) -> Engine:
-    """An engine for the store at ``location``, with its tables created if it is new.
+    """An engine for the store at ``location``.
 
     A location containing ``"://"`` is an SQLAlchemy URL, used as is; anything else is the
-    path of an SQLite file, created if missing (its directory must exist). A file that is
-    not an SQLite database, or a database holding other tables but not a store's, raises
-    :class:`LedgerError`.
+    path of an SQLite file, created if missing (its directory must exist). An SQLite store
+    migrates itself to the current schema; any other database must already be migrated
+    (``servanda db upgrade``). A file that is not an SQLite database, a database holding
+    other tables but not a store's, or one not migrated, raises :class:`LedgerError`.
     """
     text = str(location)
     if "://" in text:
@@ -107,32 +108,14 @@ def _use_write_ahead_log(engine: Engine) -> None:
 
 
 def _prepare(engine: Engine, location: str) -> None:
-    """Check that the database is a store, creating the tables in an empty one."""
-    if _is_store(engine, location):
+    """SQLite: bring the store's schema up to date (creating it in an empty database).
+    Any other database must have been migrated with ``servanda db upgrade``."""
+    if engine.dialect.name != "sqlite":
+        migrate.require_current(engine, location)
         return
-    # Check again under the write lock: another process may be creating the tables now.
+    with engine.connect() as connection:
+        if migrate.revision(connection) == migrate.head():
+            return
+    # Again under the write lock: another process may be migrating now.
     with writing(engine) as connection:
-        if not _is_store(connection, location):
-            metadata.create_all(connection)
-
-
-def _is_store(bind: Engine | Connection, location: str) -> bool:
-    """Whether the store's tables exist (``False`` if the database is empty)."""
-    inspector = inspect(bind)
-    present = set(inspector.get_table_names())
-    if not present:
-        return False
-    expected = {table.name: table for table in metadata.sorted_tables}
-    missing = sorted(set(expected) - present)
-    if missing:
-        raise LedgerError(
-            f"{location}: not a Servanda store (it lacks the tables {', '.join(missing)})"
-        )
-    for name, table in expected.items():
-        columns = {column["name"] for column in inspector.get_columns(name)}
-        lacking = sorted(set(table.columns.keys()) - columns)
-        if lacking:
-            raise LedgerError(
-                f"{location}: not a Servanda store (table {name} lacks {', '.join(lacking)})"
-            )
-    return True
+        migrate.upgrade(connection, location)
