@@ -4,12 +4,14 @@ RFC 9162 Merkle tree, signed tree heads, and inclusion and consistency proofs.""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, Select, func, insert, select
+from sqlalchemy import Connection, Engine, Select, func, insert, select
 
 from servanda.crypto import generate_key, public_hex
 from servanda.errors import LedgerError
@@ -40,23 +42,35 @@ class Ledger:
     the entries appended since, by anyone. The entries already in the tree are not read
     again, so if the database rewrites them the Ledger keeps proving the history it has
     already served; :meth:`check` reports such a rewrite.
+
+    :meth:`bound` gives a view of the log inside a caller's write transaction: its appends
+    commit (or roll back) with whatever else that transaction writes.
     """
 
-    def __init__(self, engine: Engine, name: str, log_id: int, public_key: str, key: Ed25519PrivateKey | None):
+    def __init__(self, engine: Engine, name: str, log_id: int, public_key: str,
+                 key: Ed25519PrivateKey | None, connection: Connection | None = None):
         self.engine = engine
         self.name = name
         self.public_key = public_key
         self._id = log_id
         self._key = key
+        self._connection = connection
         self._tree = merkle.MerkleTree()
         self._growing = threading.Lock()  # one caller at a time extends self._tree
 
+    def bound(self, connection: Connection) -> Ledger:
+        """This log as seen from ``connection``, a write transaction (see :func:`writing`)
+        that the caller commits: everything read and appended goes through it."""
+        return Ledger(self.engine, self.name, self._id, self.public_key, self._key, connection)
+
     @classmethod
-    def create(cls, engine: Engine, name: str, key: Ed25519PrivateKey | None = None) -> Ledger:
+    def create(cls, engine: Engine, name: str, key: Ed25519PrivateKey | None = None,
+               connection: Connection | None = None) -> Ledger:
         """A new, empty log called ``name``. Without ``key`` it gets a fresh signing key,
         stored with it (a log the store operates); with ``key``, that key signs its tree
         heads and only its public half is stored: whoever can read the database cannot
-        sign for the log."""
+        sign for the log. Given ``connection``, the log is created in that write
+        transaction and the Ledger returned is bound to it."""
         if not isinstance(name, str) or not name:
             raise LedgerError("a log needs a non-empty name")
         stored = key is None
@@ -66,7 +80,8 @@ class Ledger:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ).decode() if stored else None
-        with writing(engine) as connection:
+        given = connection
+        with nullcontext(given) if given is not None else writing(engine) as connection:
             if connection.execute(select(logs.c.id).where(logs.c.name == name)).first():
                 raise LedgerError(f"a log named '{name}' already exists")
             inserted = connection.execute(
@@ -78,24 +93,35 @@ class Ledger:
                 )
             )
             log_id = inserted.inserted_primary_key[0]
-        return cls(engine, name, log_id, public_hex(key), key if stored else None)
+        return cls(engine, name, log_id, public_hex(key), key if stored else None, given)
 
     @classmethod
-    def open(cls, engine: Engine, name: str) -> Ledger:
-        """The existing log called ``name``."""
-        with engine.connect() as connection:
-            row = connection.execute(select(logs).where(logs.c.name == name)).first()
+    def open(cls, engine: Engine, name: str, connection: Connection | None = None) -> Ledger:
+        """The existing log called ``name`` (bound to ``connection`` when given)."""
+        with nullcontext(connection) if connection is not None else engine.connect() as reader:
+            row = reader.execute(select(logs).where(logs.c.name == name)).first()
         if row is None:
             raise LedgerError(f"no log named '{name}'")
         if row.private_key is None:
-            return cls(engine, name, row.id, row.public_key, None)
+            return cls(engine, name, row.id, row.public_key, None, connection)
         try:
             key = serialization.load_pem_private_key(row.private_key.encode(), password=None)
         except (ValueError, TypeError):
             key = None
         if not isinstance(key, Ed25519PrivateKey) or public_hex(key) != row.public_key:
             raise LedgerError(f"log '{name}': its stored signing key is damaged")
-        return cls(engine, name, row.id, row.public_key, key)
+        return cls(engine, name, row.id, row.public_key, key, connection)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        if self._connection is not None:
+            yield self._connection
+        else:
+            with self.engine.connect() as connection:
+                yield connection
+
+    def _writing(self) -> Iterator[Connection]:
+        return nullcontext(self._connection) if self._connection is not None else writing(self.engine)
 
     def __repr__(self) -> str:
         return f"Ledger({self.name!r}, log_key={self.public_key[:16]}...)"
@@ -103,7 +129,7 @@ class Ledger:
     @property
     def size(self) -> int:
         """The number of entries."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return connection.execute(self._next_seq()).scalar_one()
 
     def append(
@@ -119,7 +145,7 @@ class Ledger:
             raise LedgerError(
                 f"log '{self.name}': entry data must be bytes, not {type(data).__name__}"
             )
-        with writing(self.engine) as connection:
+        with self._writing() as connection:
             # Lock the log's row: PostgreSQL then serialises appends to this log as SQLite's
             # immediate transaction does (SQLite compiles FOR UPDATE away).
             connection.execute(select(logs.c.id).where(logs.c.id == self._id).with_for_update())
@@ -161,19 +187,22 @@ class Ledger:
             raise LedgerError(f"log '{self.name}' has no entry {seq}")
         return found[0]
 
-    def entries(self, start: int = 0, stop: int | None = None) -> list[Entry]:
-        """The entries numbered ``start`` up to (not including) ``stop``, in order."""
+    def entries(self, start: int = 0, stop: int | None = None, excluding: str | None = None) -> list[Entry]:
+        """The entries numbered ``start`` up to (not including) ``stop``, in order; those
+        whose kind starts with ``excluding`` left out."""
         if start < 0 or (stop is not None and stop < start):
             raise LedgerError(f"log '{self.name}': no entries from {start} to {stop}")
         query = self._rows().where(log_entries.c.seq >= start)
+        if excluding is not None:
+            query = query.where(~log_entries.c.kind.startswith(excluding, autoescape=True))
         if stop is not None:
             query = query.where(log_entries.c.seq < stop)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [Entry(*row) for row in connection.execute(query)]
 
     def leaf_hashes(self, size: int | None = None) -> list[bytes]:
         """The leaf hashes of the first ``size`` entries (default: all)."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             current = connection.execute(self._next_seq()).scalar_one()
             size = current if size is None else size
             if not 0 <= size <= current:
@@ -230,7 +259,7 @@ class Ledger:
         first bad entry."""
         served = len(self._tree)  # the tree only grows: its first `served` leaves are fixed
         count = 0
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(self._rows())
             for expected, row in enumerate(rows):
                 entry = Entry(*row)
@@ -259,7 +288,7 @@ class Ledger:
         Only the entries appended since the tree was last extended are read. Entries
         missing from the database fail only a tree that needs them: ``size`` beyond them.
         """
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             current = connection.execute(self._next_seq()).scalar_one()
             size = current if size is None else size
             if not 0 <= size <= current:
