@@ -20,6 +20,7 @@ demo: install
 	$(BIN)/python examples/moscow_treaty.py
 
 test: install-test
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install-test

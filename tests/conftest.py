@@ -82,3 +82,34 @@ def run_cli(capsys, *args) -> tuple[int, str, str]:
         code = exc.code if isinstance(exc.code, int) else 1
     out, err = capsys.readouterr()
     return code, out, err
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+# One throwaway server (tests/postgres_server.py) for the whole session, started on first use;
+# each test asking for ``postgres_url`` gets a fresh empty database on it.
+
+from collections.abc import Iterator
+
+from postgres_server import PostgresServer, PostgresUnavailable, start_postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server; fails (never skips) when PostgreSQL is missing."""
+    try:
+        server: PostgresServer | None = start_postgres()
+    except PostgresUnavailable as exc:
+        server, reason = None, str(exc)
+    if server is None:
+        pytest.fail(reason, pytrace=False)
+    with server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The SQLAlchemy URL (``postgresql+psycopg://...``) of a new empty database, dropped after
+    the test."""
+    url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(url.rsplit("/", 1)[1])

@@ -70,3 +70,27 @@ class TreatyError(ServandaError):
 
 class BundleError(ServandaError):
     """A treaty bundle is unreadable, malformed or fails verification."""
+
+
+class RoomError(ServandaError):
+    """A request to a live room that its rules refuse now (not your turn, the room has
+    ended, the offer breaks your red line...): a conflict with the room's state.
+
+    ``field`` names the part of the request at fault, when one is."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
+class InvalidRequest(RoomError):
+    """A request to a live room is malformed (an unknown issue or option, a bad name)."""
+
+
+class AccessDenied(RoomError):
+    """The person may not do this (not signed in, not in the room, not of that party)."""
+
+
+class NotFound(RoomError):
+    """No such room, invitation, event or account (or none the person may see)."""

@@ -443,7 +443,7 @@ def status_command(ledger: LedgerArg, version: VersionOpt = None, as_json: JsonO
     """Informal deal, signed or in force, computed from the evidence, with every reason."""
     status = _open(ledger).status(version)
     if as_json:
-        print(json.dumps(_status_dict(status), indent=2))
+        print(json.dumps(status.as_dict(), indent=2))
         return
     _console().print(_status_view(status))
 
@@ -493,7 +493,7 @@ def verify_command(
     if as_json:
         print(json.dumps({
             "verdict": result.verdict.name.lower(), "exit_code": int(result.verdict),
-            "status": _status_dict(result.status) if result.status else None,
+            "status": result.status.as_dict() if result.status else None,
             "problems": result.problems, "facts": result.facts,
         }, indent=2))
     else:
@@ -507,17 +507,6 @@ def verify_command(
         for fact in result.facts:
             console.print(f"  {fact}")
     raise typer.Exit(int(result.verdict))
-
-
-def _status_dict(status) -> dict:
-    return {
-        "title": status.title, "version": status.version, "text": status.text,
-        "requires_ratification": status.requires_ratification, "status": status.status.value,
-        "parties": [
-            {"party": s.party, "signed": s.signed, "ratified": s.ratified, "reasons": list(s.reasons)}
-            for s in status.parties
-        ],
-    }
 
 
 def _status_view(status) -> Table:

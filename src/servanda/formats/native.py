@@ -106,6 +106,17 @@ def loads_uncertain_yaml(text: str, source: str = "<string>") -> UncertainScenar
     return build_uncertain(document, where)
 
 
+def from_document(data: Any, source: str = "<document>") -> UncertainScenario:
+    """Build a scenario from its plain-data document (parsed JSON, say); errors name the
+    key path, e.g. ``parties[1].weights``."""
+    where = Locator({}, source)
+    try:
+        document = ScenarioDoc.model_validate(data)
+    except ValidationError as exc:
+        raise where.validation_error(exc) from None
+    return build_uncertain(document, where)
+
+
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     """The data of a YAML document and the line of every key and item in it; duplicate
     keys and aliases are rejected, every problem is one ScenarioError with its line."""

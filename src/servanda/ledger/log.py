@@ -112,6 +112,11 @@ class Ledger:
             raise LedgerError(f"log '{name}': its stored signing key is damaged")
         return cls(engine, name, row.id, row.public_key, key, connection)
 
+    @property
+    def stored_key(self) -> Ed25519PrivateKey | None:
+        """The log's signing key when the store keeps it (a log the store operates)."""
+        return self._key
+
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         if self._connection is not None:

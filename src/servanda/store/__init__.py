@@ -13,6 +13,7 @@ from servanda.store.tables import (
     preferences,
     rooms,
     seats,
+    stored_scenarios,
 )
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "preferences",
     "rooms",
     "seats",
+    "stored_scenarios",
     "writing",
 ]

@@ -134,3 +134,14 @@ preferences = Table(
     Column("mediator_may_read", Boolean, nullable=False, default=False),
     Column("updated_at", String(24), nullable=False),
 )
+
+#: Scenarios uploaded to a server, for rooms to be created from; readable by their owner.
+stored_scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("document", Text, nullable=False),  # JSON: the native document, uncertainty included
+    Column("created_at", String(24), nullable=False),
+)

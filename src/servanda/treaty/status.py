@@ -45,6 +45,17 @@ class AgreementStatus:
     status: Status
     parties: tuple[PartyStanding, ...]
 
+    def as_dict(self) -> dict:
+        """As plain data (JSON-ready)."""
+        return {
+            "title": self.title, "version": self.version, "text": self.text,
+            "requires_ratification": self.requires_ratification, "status": self.status.value,
+            "parties": [
+                {"party": s.party, "signed": s.signed, "ratified": s.ratified, "reasons": list(s.reasons)}
+                for s in self.parties
+            ],
+        }
+
     def explanation(self) -> list[str]:
         """One line per reason, each naming its party."""
         return [f"{standing.party}: {reason}" for standing in self.parties for reason in standing.reasons]

@@ -1,5 +1,5 @@
-"""The live server: accounts, credentials, rooms, seats, members, invitations and each
-party's confidential preferences.
+"""The live server: accounts, credentials, stored scenarios, rooms, seats, members,
+invitations and each party's confidential preferences.
 
 Revision ID: 0002
 Revises: 0001
@@ -70,6 +70,14 @@ def upgrade() -> None:
         sa.Column("used_at", sa.String(24), nullable=True),
     )
     op.create_table(
+        "scenarios",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("owner_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("document", sa.Text, nullable=False),
+        sa.Column("created_at", sa.String(24), nullable=False),
+    )
+    op.create_table(
         "preferences",
         sa.Column("room_id", sa.String(32), sa.ForeignKey("rooms.id"), primary_key=True),
         sa.Column("party", sa.String(200), primary_key=True),
@@ -81,5 +89,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("preferences", "invitations", "members", "seats", "rooms", "credentials", "accounts"):
+    for table in ("preferences", "scenarios", "invitations", "members", "seats", "rooms", "credentials", "accounts"):
         op.drop_table(table)

@@ -1,0 +1,848 @@
+"""Live rooms: what a person may do in a room, and what each person sees of it.
+
+Every change to a room happens in one write transaction that locks the room's row, checks
+the request against the room's rules (:mod:`servanda.rooms.protocol`), the person's place
+in the room and their party's own red lines, appends the resulting events to the room's
+ledger, and updates the room — all committed together or not at all. A room's events are
+the entries of its ledger, so an event's id is its entry's number: gapless and
+increasing. Signed acts (party and office registrations, mandates, drafts, signatures,
+ratifications) are treaty records in the same ledger, checked by
+:class:`~servanda.treaty.record.TreatyRecord`; everything else is a room record whose kind
+starts with ``room.``.
+
+Confidentiality: a party's preferences are read only by its members, and by the room's
+mediator where the party granted it. Each person sees every event, each scored from
+their own side only (:mod:`servanda.rooms.views`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Engine, insert, select, text, update
+
+from servanda.crypto import canonical_json, parse_json
+from servanda.errors import AccessDenied, InvalidRequest, NotFound, OutcomeError, RoomError, ServandaError
+from servanda.formats.drafts import ClauseDoc, DraftDoc
+from servanda.ledger import Ledger
+from servanda.ledger.timestamps import parse_timestamp, utc_timestamp
+from servanda.model import Scenario
+from servanda.model.parties import Role
+from servanda.model.uncertainty import UncertainScenario
+from servanda.negotiation.strategies import make_strategy
+from servanda.negotiation.strategy import Strategy
+from servanda.negotiation.table import OutcomeTable
+from servanda.rooms import bots, protocol, scenarios, views
+from servanda.rooms.protocol import MEDIATOR, Phase, RoomState
+from servanda.store import accounts, invitations, logs, members, preferences, rooms, seats, writing
+from servanda.treaty.drafts import implied_outcome
+from servanda.treaty.record import ROOM_EVENTS, TreatyRecord
+from servanda.treaty.statements import DraftVersion, Envelope, Power, Revocation, parse_statement
+
+_log = logging.getLogger(__name__)
+
+PROTOCOLS = ("alternating", "single-text")
+ROLES = ("party", "mediator", "observer")
+COMMENT_KINDS = ("comment", "question", "suggestion")
+MAX_COMMENT = 4000
+
+#: ``listener(room_id, last_event_id)``, called after every commit that added events.
+Listener = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person's place in a room."""
+
+    account: int
+    username: str
+    role: str  # "party", "mediator" or "observer"
+    party: str | None
+    representative: str | None
+    convener: bool
+
+
+@dataclass
+class _Txn:
+    """One write transaction on one room."""
+
+    connection: Connection
+    room: Any  # the room's row
+    state: RoomState
+    ledger: Ledger
+    appended: list[int] = field(default_factory=list)
+
+
+class Rooms:
+    """The rooms of one store."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        self._listeners: list[Listener] = []
+        self._ledgers: dict[str, Ledger] = {}
+        self._records: dict[str, TreatyRecord] = {}
+        self._strategies: dict[tuple[str, str], Strategy] = {}
+        self._lock = threading.Lock()
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener`` after every commit in this process that adds events."""
+        self._listeners.append(listener)
+
+    # -- rooms and people -------------------------------------------------------------------
+
+    def create(self, account: int, scenario: Scenario | UncertainScenario, *, title: str | None = None,
+               protocol_name: str = "alternating", rounds: int | None = None, seconds: float | None = None,
+               bots_by_party: Mapping[str, str] | None = None) -> str:
+        """A new room from ``scenario``, convened by ``account``; its id."""
+        model = scenario.scenario if isinstance(scenario, UncertainScenario) else scenario
+        title = (title or model.name).strip()
+        if not title or len(title) > 200:
+            raise InvalidRequest("a title has 1 to 200 characters", field="title")
+        if protocol_name not in PROTOCOLS:
+            raise InvalidRequest(f"unknown protocol; expected one of {', '.join(PROTOCOLS)}", field="protocol")
+        if rounds is None and seconds is None:
+            raise InvalidRequest("a room needs a deadline: rounds, seconds or both", field="rounds")
+        if rounds is not None and not 1 <= rounds <= 100_000:
+            raise InvalidRequest("rounds must be between 1 and 100000", field="rounds")
+        if seconds is not None and not 0 < seconds <= 366 * 86400:
+            raise InvalidRequest("seconds must be positive and at most a year", field="seconds")
+        bots_by_party = dict(bots_by_party or {})
+        for party, spec in bots_by_party.items():
+            if party not in model.party_names:
+                raise InvalidRequest(f"no party '{party}' in the scenario", field=f"bots.{party}")
+            try:
+                make_strategy(spec)
+            except (ValueError, ServandaError) as exc:
+                raise InvalidRequest(f"{exc}", field=f"bots.{party}") from None
+        if protocol_name == "alternating":
+            # bots need the whole table of outcomes; refuse a space too large for them now
+            _require_table(model, bots_by_party)
+        public, private = scenarios.split(scenario)
+        now = datetime.now(timezone.utc)
+        state = RoomState(
+            protocol=protocol_name, order=list(model.party_names), rounds=rounds,
+            ends_at=utc_timestamp(now + timedelta(seconds=seconds)) if seconds else None,
+        )
+        room_id = secrets.token_urlsafe(12)
+        with writing(self.engine) as connection:
+            ledger = Ledger.create(self.engine, f"room:{room_id}", connection=connection)
+            TreatyRecord.open_new(ledger, title, ledger.stored_key)
+            connection.execute(insert(rooms).values(
+                id=room_id, title=title, convener_id=account, log_id=_log_id(connection, ledger),
+                scenario=canonical_json(public).decode(), protocol=protocol_name,
+                state=state.model_dump_json(), created_at=utc_timestamp(now),
+            ))
+            for party in model.party_names:
+                connection.execute(insert(seats).values(room_id=room_id, party=party, bot=bots_by_party.get(party)))
+                connection.execute(insert(preferences).values(
+                    room_id=room_id, party=party, document=canonical_json(private[party]).decode(),
+                    salt=scenarios.new_salt(), mediator_may_read=False, updated_at=utc_timestamp(now),
+                ))
+            connection.execute(insert(members).values(
+                room_id=room_id, account_id=account, role="observer", party=None, representative=None,
+                joined_at=utc_timestamp(now),
+            ))
+            txn = _Txn(connection, None, state, ledger)
+            txn.room = connection.execute(select(rooms).where(rooms.c.id == room_id)).first()
+            self._append(txn, {
+                "type": "created", "title": title, "protocol": protocol_name, "rounds": rounds,
+                "ends_at": state.ends_at, "parties": list(model.party_names),
+                "bots": {party: spec for party, spec in bots_by_party.items()},
+            }, by=None)
+            for row in connection.execute(select(preferences).where(preferences.c.room_id == room_id)):
+                self._append(txn, _commitment_event(row), by=None)
+        self._announce(room_id, txn.appended)
+        self._play_bots(room_id)
+        return room_id
+
+    def invite(self, account: int, room_id: str, role: str, party: str | None = None,
+               representative: str | None = None, representative_role: str | None = None) -> str:
+        """A one-time invitation token to ``room_id`` (only its convener invites)."""
+        member = self.member(account, room_id)
+        if not member.convener:
+            raise AccessDenied("only the room's convener invites people")
+        if role not in ROLES:
+            raise InvalidRequest(f"unknown role; expected one of {', '.join(ROLES)}", field="role")
+        public = self._public(room_id)
+        if role == "party":
+            party_doc = _party_doc(public, party)
+            representative, representative_role = _representative(party_doc, representative, representative_role)
+        elif party is not None or representative is not None:
+            raise InvalidRequest(f"a {role} acts for no party", field="party")
+        token = secrets.token_urlsafe(24)
+        with self._room(room_id) as txn:
+            txn.connection.execute(insert(invitations).values(
+                digest=_digest(token), room_id=room_id, role=role, party=party,
+                representative=representative, created_at=utc_timestamp(),
+            ))
+            event = {"type": "invited", "role": role}
+            if party is not None:
+                event |= {"party": party, "representative": representative, "representative_role": representative_role}
+            self._append(txn, event, by=member)
+        return token
+
+    def join(self, account: int, username: str, token: str) -> str:
+        """Redeem an invitation: ``account`` joins its room in its role; the room's id."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(invitations).where(invitations.c.digest == _digest(token))).first()
+            if found is None or found.used_by is not None:
+                raise NotFound("no such invitation, or it has been used")
+        with self._room(found.room_id) as txn:
+            again = txn.connection.execute(
+                select(invitations.c.used_by).where(invitations.c.digest == _digest(token))
+            ).scalar_one()
+            if again is not None:
+                raise NotFound("no such invitation, or it has been used")
+            existing = txn.connection.execute(select(members).where(
+                members.c.room_id == found.room_id, members.c.account_id == account)).first()
+            if existing is not None and existing.role != "observer":
+                raise RoomError("you are already in this room; one person takes one place")
+            now = utc_timestamp()
+            txn.connection.execute(update(invitations).where(invitations.c.digest == _digest(token))
+                                   .values(used_by=account, used_at=now))
+            values = dict(role=found.role, party=found.party, representative=found.representative, joined_at=now)
+            if existing is None:
+                txn.connection.execute(insert(members).values(room_id=found.room_id, account_id=account, **values))
+            else:
+                txn.connection.execute(update(members).where(
+                    members.c.room_id == found.room_id, members.c.account_id == account).values(**values))
+            event = {"type": "joined", "username": username, "role": found.role}
+            if found.party is not None:
+                event |= {"party": found.party, "representative": found.representative}
+            self._append(txn, event, by=None)
+        return found.room_id
+
+    def member(self, account: int, room_id: str) -> Member:
+        """``account``'s place in the room; NotFound for anyone not in it (a room is
+        invisible to outsiders)."""
+        with self.engine.connect() as connection:
+            return _member(connection, room_id, account)
+
+    def rooms_of(self, account: int) -> list[dict[str, Any]]:
+        """The rooms ``account`` is in."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(rooms.c.id, rooms.c.title, rooms.c.protocol, rooms.c.state, members.c.role, members.c.party)
+                .join(members, members.c.room_id == rooms.c.id)
+                .where(members.c.account_id == account).order_by(rooms.c.created_at)
+            ).all()
+        return [{"id": row.id, "title": row.title, "protocol": row.protocol, "role": row.role,
+                 "party": row.party, "phase": RoomState.model_validate_json(row.state).phase.value} for row in rows]
+
+    # -- preferences -------------------------------------------------------------------------
+
+    def preferences(self, account: int, room_id: str, party: str) -> dict[str, Any]:
+        """``party``'s confidential preferences, for its own members and a granted mediator."""
+        member = self.member(account, room_id)
+        with self.engine.connect() as connection:
+            row = self._preference_row(connection, room_id, party)
+        if not _may_read(member, party, row.mediator_may_read):
+            raise AccessDenied(f"only {party} (and a mediator it allows) reads its preferences")
+        return {"party": party, "preferences": parse_json(row.document.encode()), "salt": row.salt,
+                "commitment": scenarios.commitment(party, parse_json(row.document.encode()), row.salt),
+                "mediator_may_read": row.mediator_may_read}
+
+    def set_preferences(self, account: int, room_id: str, block: Any) -> int:
+        """Replace the preferences of the person's own party; the commitment event's id."""
+        member = self.member(account, room_id)
+        party = _own_party(member)
+        public, private = self._scenario_parts(room_id)
+        checked = scenarios.check_block(public, private, party, block)
+        with self._room(room_id) as txn:
+            _require_phase(txn.state, Phase.OPEN)
+            txn.connection.execute(update(preferences).where(
+                preferences.c.room_id == room_id, preferences.c.party == party
+            ).values(document=canonical_json(checked).decode(), salt=scenarios.new_salt(), updated_at=utc_timestamp()))
+            row = self._preference_row(txn.connection, room_id, party)
+            return self._append(txn, _commitment_event(row), by=member)
+
+    def grant_mediator(self, account: int, room_id: str, allowed: bool) -> int:
+        """Let the room's mediator read the person's party's preferences (or stop it)."""
+        member = self.member(account, room_id)
+        party = _own_party(member)
+        with self._room(room_id) as txn:
+            txn.connection.execute(update(preferences).where(
+                preferences.c.room_id == room_id, preferences.c.party == party).values(mediator_may_read=allowed))
+            return self._append(txn, {"type": "grant", "party": party, "mediator_may_read": allowed}, by=member)
+
+    def scenario(self, room_id: str) -> Scenario:
+        """The whole scenario, every party's preferences included: for computations only,
+        never to be shown whole."""
+        public, private = self._scenario_parts(room_id)
+        return scenarios.assemble(public, private)
+
+    def public_scenario(self, account: int, room_id: str) -> dict[str, Any]:
+        self.member(account, room_id)
+        return self._public(room_id)
+
+    # -- negotiating -------------------------------------------------------------------------
+
+    def propose(self, account: int, room_id: str, outcome: Mapping[str, Any]) -> list[int]:
+        """Put ``outcome`` on the table (an offer, a counter-offer, a mediator's text, or
+        a post-settlement improvement); the ids of the events recorded."""
+        member = self.member(account, room_id)
+        actor = self._actor(member, room_id)
+        scenario = self.scenario(room_id)
+        labels = _outcome(scenario, outcome)
+        if actor != MEDIATOR:
+            broken = _broken(scenario, actor, labels)
+            if broken:
+                raise RoomError(f"this offer breaks your red line '{broken[0]}'; an offer binds its proposer",
+                                field="outcome")
+
+        def step(txn: _Txn) -> list[int]:
+            if txn.state.phase is Phase.AGREEMENT:
+                _require_improvement(scenario, txn.state, labels)
+            return self._apply(txn, *protocol.propose(txn.state, actor, labels, self._next_id(txn)), member)
+
+        return self._act(room_id, step)
+
+    def accept(self, account: int, room_id: str) -> list[int]:
+        """Accept what is on the table (an offer, a text, a post-settlement improvement)."""
+        member = self.member(account, room_id)
+        party = self._actor(member, room_id, party_only=True)
+        scenario = self.scenario(room_id)
+
+        def step(txn: _Txn) -> list[int]:
+            on_table = txn.state.improvement.outcome if txn.state.improvement else txn.state.offer
+            if on_table is not None and _broken(scenario, party, on_table):
+                raise RoomError(f"this offer breaks your red line '{_broken(scenario, party, on_table)[0]}'; "
+                                "red lines bind")
+            return self._apply(txn, *protocol.accept(txn.state, party, self._next_id(txn)), member)
+
+        return self._act(room_id, step)
+
+    def reject(self, account: int, room_id: str) -> list[int]:
+        """Reject what is on the table."""
+        member = self.member(account, room_id)
+        party = self._actor(member, room_id, party_only=True)
+        return self._act(room_id, lambda txn: self._apply(txn, *protocol.reject(txn.state, party), member))
+
+    def walk_away(self, account: int, room_id: str) -> list[int]:
+        """End the negotiation without agreement."""
+        member = self.member(account, room_id)
+        party = self._actor(member, room_id, party_only=True)
+        return self._act(room_id, lambda txn: self._apply(txn, *protocol.walk_away(txn.state, party), member))
+
+    def comment(self, account: int, room_id: str, body: str, kind: str = "comment",
+                outcome: Mapping[str, Any] | None = None) -> int:
+        """A discussion message (not binding): a comment, a question, or a suggestion,
+        which may carry a package."""
+        member = self.member(account, room_id)
+        if member.role == "observer":
+            raise AccessDenied("observers read the record; they do not speak in the room")
+        if kind not in COMMENT_KINDS:
+            raise InvalidRequest(f"unknown kind; expected one of {', '.join(COMMENT_KINDS)}", field="kind")
+        if not isinstance(body, str) or not body.strip() or len(body) > MAX_COMMENT:
+            raise InvalidRequest(f"a message has 1 to {MAX_COMMENT} characters", field="text")
+        if any(ord(c) < 32 and c not in "\n\t" for c in body):
+            raise InvalidRequest("a message may not contain control characters", field="text")
+        event: dict[str, Any] = {"type": "comment", "kind": kind, "text": body}
+        if member.party is not None:
+            event["party"] = member.party
+        if outcome is not None:
+            if kind != "suggestion":
+                raise InvalidRequest("only a suggestion carries a package", field="outcome")
+            event["outcome"] = _outcome(self.scenario(room_id), outcome)
+        with self._room(room_id) as txn:
+            return self._append(txn, event, by=member)
+
+    def state(self, account: int, room_id: str) -> tuple[Member, RoomState, dict[str, Any]]:
+        """The person's place, the room's state and its row's public fields."""
+        member = self.member(account, room_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(select(rooms).where(rooms.c.id == room_id)).one()
+            bot_rows = connection.execute(select(seats).where(seats.c.room_id == room_id)).all()
+            people = connection.execute(
+                select(accounts.c.username, members.c.role, members.c.party, members.c.representative)
+                .join(accounts, accounts.c.id == members.c.account_id).where(members.c.room_id == room_id)
+            ).all()
+        info = {"id": row.id, "title": row.title, "protocol": row.protocol, "created_at": row.created_at, "seats": {seat.party: seat.bot for seat in bot_rows},
+                "people": [dict(p._mapping) for p in people]}
+        return member, RoomState.model_validate_json(row.state), info
+
+    # -- reading events ----------------------------------------------------------------------
+
+    def records(self, room_id: str, after: int = -1, limit: int | None = None) -> list[tuple[int, str, str, Any]]:
+        """The room's events after id ``after``: ``(id, kind, appended_at, payload)`` with
+        the payload parsed (a room record, or a treaty record's envelope)."""
+        ledger = self._ledger(room_id)
+        stop = None if limit is None else after + 1 + limit
+        return [(entry.seq, entry.kind, entry.appended_at, parse_json(entry.data))
+                for entry in ledger.entries(after + 1, stop)]
+
+    def last_event(self, room_id: str) -> int:
+        return self._ledger(room_id).size - 1
+
+    # -- treaty acts -------------------------------------------------------------------------
+
+    def prepare(self, account: int, room_id: str, act: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The statement of a treaty act for the person to sign where they keep their key."""
+        member = self.member(account, room_id)
+        party = _own_party(member)
+        record = self._record(room_id)
+        values = dict(fields)
+        try:
+            if act == "party":
+                statement = record.party_statement(party, _hex(values, "key"))
+            elif act == "office":
+                role = Role(values.get("role", ""))
+                statement = record.office_statement(party, _text(values, "holder"), role, _hex(values, "key"))
+            elif act == "mandate":
+                powers = [Power(p) for p in values.get("powers", [])]
+                statement = record.mandate_statement(
+                    party, _text(values, "holder"), _hex(values, "key"), powers,
+                    _time(values, "not_before"), _time(values, "not_after"), bool(values.get("delegable", False)),
+                    values.get("parent"),
+                )
+            elif act == "revocation":
+                statement = record.revocation_statement(_text(values, "target"), str(values.get("reason", "")))
+            elif act == "draft":
+                statement = record.draft_statement(self._draft_doc(room_id, values), party, member.representative)
+            elif act == "signature":
+                statement = record.signature_statement(party, member.representative, values.get("version"),
+                                                       values.get("mandate"))
+            elif act == "ratification":
+                statement = record.ratification_statement(party, values.get("version"),
+                                                          str(values.get("instrument", "")))
+            else:
+                raise InvalidRequest("unknown act; expected party, office, mandate, revocation, draft, "
+                                     "signature or ratification", field="act")
+        except ValueError as exc:
+            raise InvalidRequest(str(exc).splitlines()[0], field="fields") from None
+        payload = statement.payload()
+        return {"statement": payload, "canonical": canonical_json(payload).decode()}
+
+    def submit(self, account: int, room_id: str, envelope: Envelope) -> int:
+        """Record a treaty act signed by the person's key; the event's id."""
+        member = self.member(account, room_id)
+        party = _own_party(member)
+        try:
+            statement = parse_statement(envelope.statement)
+        except ValueError as exc:
+            raise InvalidRequest(f"not a valid statement: {str(exc).splitlines()[0]}", field="statement") from None
+        acting_for = self._acting_party(room_id, statement)
+        if acting_for != party:
+            raise AccessDenied(f"you act for {party}, and this act is {acting_for}'s")
+        named = getattr(statement, "representative", None) or getattr(getattr(statement, "editor", None),
+                                                                      "representative", None)
+        if named is not None and named != member.representative:
+            raise AccessDenied(f"you are {member.representative}; this act names {named}")
+        with self._room(room_id) as txn:
+            record = self._record(room_id).bound(txn.connection)
+            if isinstance(statement, DraftVersion):
+                self._require_draft_of_agreement(room_id, txn.state, statement)
+            act = record.submit(envelope)
+            txn.appended.append(act.seq)
+            if isinstance(statement, DraftVersion):
+                txn.state = protocol.mark_drafted(txn.state)
+            self._notify_in(txn, act.seq)
+            return act.seq
+
+    def viewer(self, member: Member, room_id: str) -> views.Viewer:
+        """How the room shows itself to ``member`` (whose preferences they may read)."""
+        if member.role == "party":
+            readable = frozenset({member.party})
+        elif member.role == "mediator":
+            with self.engine.connect() as connection:
+                readable = frozenset(connection.execute(select(preferences.c.party).where(
+                    preferences.c.room_id == room_id, preferences.c.mediator_may_read.is_(True))).scalars())
+        else:
+            readable = frozenset()
+        return views.Viewer(member.role, member.party, readable)
+
+    def treaty(self, room_id: str) -> TreatyRecord:
+        """The room's treaty record (read only: acts go through :meth:`submit`)."""
+        return self._record(room_id)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _room(self, room_id: str) -> Iterator[_Txn]:
+        """A write transaction holding the room's row lock; listeners hear of the events
+        appended once it has committed."""
+        with writing(self.engine) as connection:
+            row = connection.execute(select(rooms).where(rooms.c.id == room_id).with_for_update()).first()
+            if row is None:
+                raise NotFound(f"no room '{room_id}'")
+            state = RoomState.model_validate_json(row.state)
+            txn = _Txn(connection, row, state, self._ledger(room_id).bound(connection))
+            yield txn
+            if txn.state is not state:
+                connection.execute(update(rooms).where(rooms.c.id == room_id).values(state=txn.state.model_dump_json()))
+        self._announce(room_id, txn.appended)
+
+    def _apply(self, txn: _Txn, state: RoomState, events: list[dict[str, Any]], member: Member | None) -> list[int]:
+        ids = [self._append(txn, event, by=member) for event in events]
+        txn.state = state
+        return ids
+
+    def _append(self, txn: _Txn, event: dict[str, Any], by: Member | None) -> int:
+        record = {"room": txn.room.id, **event}
+        if by is not None:
+            record["by"] = by.username
+            if by.representative is not None:
+                record["representative"] = by.representative
+        entry = txn.ledger.append(ROOM_EVENTS + event["type"], canonical_json(record))
+        txn.appended.append(entry.seq)
+        self._notify_in(txn, entry.seq)
+        return entry.seq
+
+    def _notify_in(self, txn: _Txn, seq: int) -> None:
+        if self.postgres:  # delivered to every listening process when the transaction commits
+            txn.connection.execute(text("SELECT pg_notify('servanda_events', :payload)"),
+                                   {"payload": f"{txn.room.id} {seq}"})
+
+    def _announce(self, room_id: str, appended: list[int]) -> None:
+        if appended:
+            for listener in self._listeners:
+                listener(room_id, max(appended))
+
+    def _next_id(self, txn: _Txn) -> int:
+        return txn.ledger.size
+
+    def _act(self, room_id: str, step: Callable[[_Txn], list[int]]) -> list[int]:
+        """Run one move in a room transaction, after ending the room if its deadline has
+        passed (the ending is recorded, the move refused); then let bots move."""
+        with self._room(room_id) as txn:
+            state, events = protocol.close_if_expired(txn.state, datetime.now(timezone.utc))
+            expired = bool(events)
+            ids = self._apply(txn, state, events, None) if expired else step(txn)
+        if expired:
+            raise RoomError("the deadline has passed; the negotiation has ended without agreement")
+        self._play_bots(room_id)
+        return ids
+
+    def _actor(self, member: Member, room_id: str, party_only: bool = False) -> str:
+        if member.role == "mediator" and not party_only:
+            return MEDIATOR
+        if member.role != "party":
+            raise AccessDenied(f"a {member.role} does not make offers or answer them")
+        with self.engine.connect() as connection:
+            bot = connection.execute(select(seats.c.bot).where(
+                seats.c.room_id == room_id, seats.c.party == member.party)).scalar_one()
+        if bot is not None:
+            raise AccessDenied(f"{member.party}'s seat is played by the bot '{bot}'")
+        return member.party
+
+    def _ledger(self, room_id: str) -> Ledger:
+        with self._lock:
+            ledger = self._ledgers.get(room_id)
+        if ledger is None:
+            try:
+                ledger = Ledger.open(self.engine, f"room:{room_id}")
+            except ServandaError:
+                raise NotFound(f"no room '{room_id}'") from None
+            with self._lock:
+                ledger = self._ledgers.setdefault(room_id, ledger)
+        return ledger
+
+    def _record(self, room_id: str) -> TreatyRecord:
+        with self._lock:
+            record = self._records.get(room_id)
+        if record is None:
+            record = TreatyRecord(self._ledger(room_id))
+            with self._lock:
+                record = self._records.setdefault(room_id, record)
+        return record
+
+    def _public(self, room_id: str) -> dict[str, Any]:
+        with self.engine.connect() as connection:
+            document = connection.execute(select(rooms.c.scenario).where(rooms.c.id == room_id)).scalar_one_or_none()
+        if document is None:
+            raise NotFound(f"no room '{room_id}'")
+        return _parse_public(document)
+
+    def _scenario_parts(self, room_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(preferences.c.party, preferences.c.document)
+                                      .where(preferences.c.room_id == room_id)).all()
+        return self._public(room_id), {row.party: parse_json(row.document.encode()) for row in rows}
+
+    @staticmethod
+    def _preference_row(connection: Connection, room_id: str, party: str) -> Any:
+        row = connection.execute(select(preferences).where(
+            preferences.c.room_id == room_id, preferences.c.party == party)).first()
+        if row is None:
+            raise NotFound(f"no party '{party}' in this room")
+        return row
+
+    def _acting_party(self, room_id: str, statement: Any) -> str:
+        if isinstance(statement, DraftVersion):
+            return statement.editor.party
+        if isinstance(statement, Revocation):
+            target = self._record(room_id).evidence().by_id.get(statement.target)
+            if target is None:
+                raise InvalidRequest("the revocation names no act of this room", field="statement.target")
+            return target.statement.party
+        party = getattr(statement, "party", None)
+        if party is None:
+            raise InvalidRequest("this act cannot be submitted to a room", field="statement.type")
+        return party
+
+    def _draft_doc(self, room_id: str, values: Mapping[str, Any]) -> DraftDoc:
+        """The agreement as a text: the clauses given, or one clause per issue."""
+        with self.engine.connect() as connection:
+            state = RoomState.model_validate_json(
+                connection.execute(select(rooms.c.state).where(rooms.c.id == room_id)).scalar_one())
+        if state.agreement is None:
+            raise RoomError("there is no agreement to draft yet")
+        public = self._public(room_id)
+        clauses = values.get("clauses") or [
+            {"id": issue, "text": f"{issue.replace('_', ' ').capitalize()}: {option}.", "issue": issue,
+             "option": str(option)}
+            for issue, option in state.agreement.items()
+        ]
+        return DraftDoc(
+            title=str(values.get("title") or public["name"]),
+            parties=list(state.order),
+            requires_ratification=bool(values.get("requires_ratification", False)),
+            clauses=[ClauseDoc.model_validate(clause) for clause in clauses],
+        )
+
+    def _require_draft_of_agreement(self, room_id: str, state: RoomState, draft: DraftVersion) -> None:
+        if state.agreement is None:
+            raise RoomError("there is no agreement to draft yet")
+        scenario = self.scenario(room_id)
+        try:
+            implied = scenario.space.describe(implied_outcome(draft, scenario))
+        except ServandaError as exc:
+            raise RoomError(f"the text does not settle the agreement: {exc}") from None
+        if {k: str(v) for k, v in implied.items()} != {k: str(v) for k, v in state.agreement.items()}:
+            raise RoomError("the text settles the issues differently from the agreement reached in the room")
+        if sorted(draft.parties) != sorted(state.order):
+            raise RoomError("the text must name every party of the room")
+
+    def _play_bots(self, room_id: str) -> None:
+        """Let bots act while it is a bot's turn (alternating offers) or a text awaits a
+        bot's answer (single text). The person's move that woke them has committed: a
+        bot's failure is logged, not reported to that person as theirs."""
+        try:
+            while self._bot_move(room_id):
+                pass
+        except Exception:  # noqa: BLE001 - logged with its traceback
+            _log.exception("a bot failed to move in room %s", room_id)
+
+    def _bot_move(self, room_id: str) -> bool:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(rooms.c.state, rooms.c.created_at).where(rooms.c.id == room_id)).one()
+            bot_seats = dict(connection.execute(select(seats.c.party, seats.c.bot).where(
+                seats.c.room_id == room_id, seats.c.bot.is_not(None))).all())
+        state = RoomState.model_validate_json(row.state)
+        party = _bot_to_move(state, bot_seats)
+        if party is None:
+            return False
+        scenario = self.scenario(room_id)
+        table = _table(scenario)
+        started = parse_timestamp(row.created_at)
+        with self._room(room_id) as txn:
+            if txn.state != state:  # someone acted meanwhile: look again
+                return True
+            ended, events = protocol.close_if_expired(state, datetime.now(timezone.utc))
+            if events:
+                self._apply(txn, ended, events, None)
+                return False
+            room_records = [(seq, payload) for seq, kind, _, payload in self._room_records(txn)]
+            record = bots.history(table, room_records, started, state)
+            strategy = self._strategy(room_id, party, bot_seats[party])
+            seed = int.from_bytes(hashlib.sha256(f"{room_id}:{party}:{len(record)}".encode()).digest()[:8], "big")
+            move = bots.decide(strategy, table, party, state, record, datetime.now(timezone.utc), started,
+                               np.random.default_rng(seed))
+            bot = Member(0, f"bot:{bot_seats[party]}", "party", party, None, False)
+            if move.kind == "propose":
+                labels = scenario.space.describe(scenario.space.outcome_at(move.outcome))
+                new, events = protocol.propose(state, party, labels, self._next_id(txn))
+            elif move.kind == "accept":
+                new, events = protocol.accept(state, party, self._next_id(txn))
+            elif move.kind == "reject":
+                new, events = protocol.reject(state, party)
+            else:
+                new, events = protocol.walk_away(state, party)
+            self._apply(txn, new, events, bot)
+        return True
+
+    def _room_records(self, txn: _Txn) -> list[tuple[int, str, str, Any]]:
+        return [(entry.seq, entry.kind, entry.appended_at, parse_json(entry.data))
+                for entry in txn.ledger.entries(0) if entry.kind.startswith(ROOM_EVENTS)]
+
+    def _strategy(self, room_id: str, party: str, spec: str) -> Strategy:
+        key = (room_id, party)
+        with self._lock:
+            strategy = self._strategies.get(key)
+            if strategy is None:
+                strategy = self._strategies[key] = make_strategy(spec)
+        return strategy
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _member(connection: Connection, room_id: str, account: int) -> Member:
+    row = connection.execute(
+        select(members, rooms.c.convener_id)
+        .join(rooms, rooms.c.id == members.c.room_id)
+        .where(members.c.room_id == room_id, members.c.account_id == account)
+    ).first()
+    if row is None:
+        raise NotFound(f"no room '{room_id}' that you are in")
+    username = connection.execute(select(accounts.c.username).where(accounts.c.id == account)).scalar_one()
+    return Member(account, username, row.role, row.party, row.representative, row.convener_id == account)
+
+
+def _own_party(member: Member) -> str:
+    if member.role != "party" or member.party is None:
+        raise AccessDenied("only a party's representatives do this")
+    return member.party
+
+
+def _may_read(member: Member, party: str, granted: bool) -> bool:
+    return (member.role == "party" and member.party == party) or (member.role == "mediator" and granted)
+
+
+def _require_phase(state: RoomState, phase: Phase) -> None:
+    if state.phase is not phase:
+        raise RoomError(f"the negotiation has ended ({state.ending})")
+
+
+def _party_doc(public: Mapping[str, Any], party: str | None) -> dict[str, Any]:
+    for doc in public["parties"]:
+        if doc["name"] == party:
+            return doc
+    raise InvalidRequest(f"no party '{party}' in this room", field="party")
+
+
+def _representative(party_doc: Mapping[str, Any], name: str | None, role: str | None) -> tuple[str, str]:
+    """The representative a person will be: one the model names (its role from the model),
+    or, for a party whose model names none, a new one with a role given."""
+    listed = {rep["name"]: rep["role"] for rep in party_doc.get("representatives", [])}
+    if not name:
+        raise InvalidRequest("name the representative the person will be", field="representative")
+    if name in listed:
+        if role is not None and role != listed[name]:
+            raise InvalidRequest(f"{name} is {listed[name]} in the model, not {role}", field="representative_role")
+        return name, listed[name]
+    if listed:
+        raise InvalidRequest(f"{party_doc['name']} has no representative '{name}'; expected one of "
+                             f"{', '.join(listed)}", field="representative")
+    if role not in {r.value for r in Role}:
+        raise InvalidRequest(f"give the representative's role, one of {', '.join(r.value for r in Role)}",
+                             field="representative_role")
+    return name, role
+
+
+def _outcome(scenario: Scenario, outcome: Any) -> dict[str, Any]:
+    """A package as ``{issue: option}``, every issue settled with one of its options."""
+    if not isinstance(outcome, Mapping):
+        raise InvalidRequest("expected a package: {issue: option, ...}", field="outcome")
+    space = scenario.space
+    unknown = sorted(set(outcome) - set(space.names))
+    if unknown:
+        raise InvalidRequest(f"unknown issue '{unknown[0]}'", field=f"outcome.{unknown[0]}")
+    missing = [name for name in space.names if name not in outcome]
+    if missing:
+        raise InvalidRequest(f"the package leaves issue '{missing[0]}' open", field=f"outcome.{missing[0]}")
+    try:
+        return space.describe(space.parse(dict(outcome)))
+    except (OutcomeError, ValueError, TypeError) as exc:
+        raise InvalidRequest(str(exc), field="outcome") from None
+
+
+def _digits(scenario: Scenario, labels: Mapping[str, Any]) -> np.ndarray:
+    return np.asarray([scenario.space.parse(dict(labels))])
+
+
+def _broken(scenario: Scenario, party: str, labels: Mapping[str, Any]) -> list[str]:
+    """The names of ``party``'s red lines the package breaks."""
+    digits = _digits(scenario, labels)
+    return [line.name for line in scenario.party(party).red_lines if bool(line.violated(digits)[0])]
+
+
+def _require_improvement(scenario: Scenario, state: RoomState, labels: Mapping[str, Any]) -> None:
+    """A post-settlement proposal must leave every party at least as well off as the
+    agreement and one better (judged on everyone's preferences, revealed to no one)."""
+    from servanda.analysis.utilities import utilities
+
+    rows = np.vstack([_digits(scenario, state.agreement), _digits(scenario, labels)])
+    agreed, proposed = utilities(scenario, rows)
+    breaks_new = any(_broken(scenario, p, labels) and not _broken(scenario, p, state.agreement)
+                     for p in scenario.party_names)
+    if breaks_new or not (np.all(proposed >= agreed - 1e-12) and np.any(proposed > agreed + 1e-12)):
+        raise RoomError("a post-settlement proposal must be at least as good as the agreement for every party "
+                        "and better for one; this one is not", field="outcome")
+
+
+def _bot_to_move(state: RoomState, bot_seats: Mapping[str, str]) -> str | None:
+    if state.phase is not Phase.OPEN or not bot_seats:
+        return None
+    if state.protocol == "alternating":
+        return state.to_act if state.to_act in bot_seats else None
+    if state.offer is None:
+        return None
+    for party in state.order:
+        if party in bot_seats and party not in state.accepted_by and party not in state.rejected_by:
+            return party
+    return None
+
+
+def _commitment_event(row: Any) -> dict[str, Any]:
+    block = parse_json(row.document.encode())
+    return {"type": "preferences", "party": row.party, "commitment": scenarios.commitment(row.party, block, row.salt)}
+
+
+def _log_id(connection: Connection, ledger: Ledger) -> int:
+    return connection.execute(select(logs.c.id).where(logs.c.name == ledger.name)).scalar_one()
+
+
+@lru_cache(maxsize=32)
+def _parse_public(document: str) -> dict[str, Any]:
+    return parse_json(document.encode())
+
+
+@lru_cache(maxsize=16)
+def _table(scenario: Scenario) -> OutcomeTable:
+    return OutcomeTable.of(scenario)
+
+
+def _require_table(scenario: Scenario, bots_by_party: Mapping[str, str]) -> None:
+    if bots_by_party:
+        try:
+            _table(scenario)
+        except ServandaError as exc:
+            raise InvalidRequest(f"bots cannot play this scenario: {exc}", field="bots") from None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _hex(values: Mapping[str, Any], name: str) -> str:
+    value = values.get(name)
+    if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise InvalidRequest("expected an Ed25519 public key as 64 lowercase hex digits", field=f"fields.{name}")
+    return value
+
+
+def _text(values: Mapping[str, Any], name: str) -> str:
+    value = values.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest(f"'{name}' is required", field=f"fields.{name}")
+    return value
+
+
+def _time(values: Mapping[str, Any], name: str) -> datetime:
+    value = values.get(name)
+    try:
+        return parse_timestamp(value)
+    except (ValueError, TypeError):
+        raise InvalidRequest("expected an RFC 3339 time, e.g. 2025-12-02T18:00:00Z", field=f"fields.{name}") from None
