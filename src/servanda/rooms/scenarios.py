@@ -27,9 +27,19 @@ from servanda.model.uncertainty import UncertainScenario
 PUBLIC_KEYS = ("name", "description", "representatives")
 
 
+def document_of(scenario: Scenario | UncertainScenario) -> dict[str, Any]:
+    """The whole scenario as a plain JSON document (string keys only)."""
+    return json.loads(json.dumps(to_document(scenario)))
+
+
+def from_json(text: str) -> UncertainScenario:
+    """A scenario from the JSON text of its document."""
+    return from_document(json.loads(text), source="stored scenario")
+
+
 def split(scenario: Scenario | UncertainScenario) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """The public document (no preferences) and each party's confidential block."""
-    document = json.loads(json.dumps(to_document(scenario)))  # plain JSON: string keys
+    document = document_of(scenario)
     public = {key: value for key, value in document.items() if key != "parties"}
     public["parties"] = [{key: party[key] for key in PUBLIC_KEYS if key in party} for party in document["parties"]]
     private = {

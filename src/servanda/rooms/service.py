@@ -44,7 +44,17 @@ from servanda.negotiation.strategy import Strategy
 from servanda.negotiation.table import OutcomeTable
 from servanda.rooms import bots, protocol, scenarios, views
 from servanda.rooms.protocol import MEDIATOR, Phase, RoomState
-from servanda.store import accounts, invitations, logs, members, preferences, rooms, seats, writing
+from servanda.store import (
+    accounts,
+    invitations,
+    logs,
+    members,
+    preferences,
+    rooms,
+    seats,
+    stored_scenarios,
+    writing,
+)
 from servanda.treaty.drafts import implied_outcome
 from servanda.treaty.record import ROOM_EVENTS, TreatyRecord
 from servanda.treaty.statements import DraftVersion, Envelope, Power, Revocation, parse_statement
@@ -165,6 +175,32 @@ class Rooms:
         self._announce(room_id, txn.appended)
         self._play_bots(room_id)
         return room_id
+
+    def store_scenario(self, account: int, scenario: Scenario | UncertainScenario) -> str:
+        """Keep a scenario for ``account`` to create rooms from later; its id."""
+        model = scenario.scenario if isinstance(scenario, UncertainScenario) else scenario
+        scenario_id = secrets.token_urlsafe(12)
+        with writing(self.engine) as connection:
+            connection.execute(insert(stored_scenarios).values(
+                id=scenario_id, owner_id=account, name=model.name[:200],
+                document=canonical_json(scenarios.document_of(scenario)).decode(), created_at=utc_timestamp(),
+            ))
+        return scenario_id
+
+    def stored_scenario(self, account: int, scenario_id: str) -> UncertainScenario:
+        """A scenario ``account`` stored."""
+        with self.engine.connect() as connection:
+            document = connection.execute(select(stored_scenarios.c.document).where(
+                stored_scenarios.c.id == scenario_id, stored_scenarios.c.owner_id == account)).scalar_one_or_none()
+        if document is None:
+            raise NotFound(f"no stored scenario '{scenario_id}' of yours")
+        return scenarios.from_json(document)
+
+    def stored_scenarios(self, account: int) -> list[dict[str, str]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(stored_scenarios.c.id, stored_scenarios.c.name, stored_scenarios.c.created_at)
+                                      .where(stored_scenarios.c.owner_id == account)).all()
+        return [dict(row._mapping) for row in rows]
 
     def invite(self, account: int, room_id: str, role: str, party: str | None = None,
                representative: str | None = None, representative_role: str | None = None) -> str:
@@ -371,6 +407,69 @@ class Rooms:
         info = {"id": row.id, "title": row.title, "protocol": row.protocol, "created_at": row.created_at, "seats": {seat.party: seat.bot for seat in bot_rows},
                 "people": [dict(p._mapping) for p in people]}
         return member, RoomState.model_validate_json(row.state), info
+
+    def view(self, account: int, room_id: str) -> dict[str, Any]:
+        """The room as ``account`` sees it: its rules and state, what is on the table and
+        the agreement scored from their side, its people, and the agreement's status."""
+        member, state, info = self.state(account, room_id)
+        viewer = self.viewer(member, room_id)
+        scenario = self.scenario(room_id)
+
+        def on_table(outcome: Mapping[str, Any] | None, event: int | None, by: str | None,
+                     accepted: list[str]) -> dict[str, Any] | None:
+            if outcome is None:
+                return None
+            return {"event": event, "by": by, "outcome": outcome, "accepted_by": accepted,
+                    "scores": views.scores(scenario, viewer, outcome)}
+
+        improvement = state.improvement
+        record = self._record(room_id)
+        status = record.status().as_dict() if record.evidence().draft() is not None else None
+        return {
+            "id": room_id, "title": info["title"], "protocol": state.protocol, "phase": state.phase.value,
+            "ending": state.ending, "round": state.round, "rounds": state.rounds, "ends_at": state.ends_at,
+            "to_act": state.to_act, "offers": state.offers,
+            "on_table": on_table(state.offer, state.offer_event, state.offer_by, state.accepted_by),
+            "agreement": None if state.agreement is None else
+            {"outcome": state.agreement, "scores": views.scores(scenario, viewer, state.agreement)},
+            "improvement": None if improvement is None else
+            on_table(improvement.outcome, improvement.event, improvement.by, improvement.accepted_by),
+            "drafted": state.drafted, "parties": state.order, "seats": info["seats"], "people": info["people"],
+            "me": {"username": member.username, "role": member.role, "party": member.party,
+                   "representative": member.representative, "convener": member.convener},
+            "status": status, "last_event": self.last_event(room_id),
+        }
+
+    def events(self, account: int, room_id: str, after: int = -1, limit: int | None = None) -> list[dict[str, Any]]:
+        """The events after id ``after``, as ``account`` sees them."""
+        member = self.member(account, room_id)
+        viewer = self.viewer(member, room_id)
+        return views.events(self.records(room_id, after, limit), self.scenario(room_id), viewer)
+
+    def score(self, account: int, room_id: str, outcome: Mapping[str, Any]) -> dict[str, Any]:
+        """A package scored for the parties ``account`` may read (the proposal composer)."""
+        member = self.member(account, room_id)
+        scenario = self.scenario(room_id)
+        labels = _outcome(scenario, outcome)
+        return {"outcome": labels, "scores": views.scores(scenario, self.viewer(member, room_id), labels)}
+
+    def improvements(self, account: int, room_id: str, outcome: Mapping[str, Any] | None = None,
+                     top: int = 5) -> list[dict[str, Any]]:
+        """Efficient Pareto improvements on a package (by default the offer on the table,
+        or the agreement), each with the viewer's own gain only."""
+        member = self.member(account, room_id)
+        if member.role == "observer":
+            raise AccessDenied("suggestions are for the parties and the mediator")
+        scenario = self.scenario(room_id)
+        if outcome is None:
+            with self.engine.connect() as connection:
+                state = RoomState.model_validate_json(
+                    connection.execute(select(rooms.c.state).where(rooms.c.id == room_id)).scalar_one())
+            outcome = state.agreement if state.agreement is not None else state.offer
+            if outcome is None:
+                raise RoomError("there is no offer on the table to improve; give a package")
+        labels = _outcome(scenario, outcome)
+        return views.improvements(scenario, labels, self.viewer(member, room_id), top)
 
     # -- reading events ----------------------------------------------------------------------
 

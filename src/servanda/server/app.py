@@ -1,0 +1,62 @@
+"""The FastAPI application: thin — HTTP in, calls into the rooms layer, HTTP out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from servanda.rooms import Rooms
+from servanda.server import accounts_api, events_api, problems, rooms_api
+from servanda.server.broker import Broker, PostgresListener
+from servanda.server.security import Limiter
+from servanda.server.settings import Settings
+from servanda.store import open_database
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The server for ``settings`` (default: the embedded SQLite database)."""
+    settings = settings or Settings()
+    broker = Broker()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        broker.bind(asyncio.get_running_loop())
+        listener = None
+        if app.state.rooms.postgres:
+            url = app.state.engine.url.set(drivername="postgresql")
+            listener = PostgresListener(url.render_as_string(hide_password=False), broker)
+            listener.start()
+        yield
+        if listener is not None:
+            listener.stop()
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Servanda",
+        summary="Live multi-issue, multi-party negotiations: rooms, confidential preferences, offers, "
+                "signed agreements in a tamper-evident ledger.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    engine = _engine(settings.database)
+    rooms = Rooms(engine)
+    rooms.listen(broker.notify)
+    app.state.settings, app.state.engine, app.state.rooms, app.state.broker = settings, engine, rooms, broker
+    app.state.logins = Limiter(settings.login_limit)
+    app.state.registrations = Limiter(settings.registration_limit)
+    problems.install(app)
+    app.include_router(accounts_api.router)
+    app.include_router(rooms_api.router)
+    app.include_router(events_api.router)
+    return app
+
+
+def _engine(database: str):
+    if "://" not in database:
+        from pathlib import Path
+
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return open_database(database)
