@@ -20,6 +20,8 @@ from servanda.analysis.report import analysis_dict
 from servanda.analysis.scoring import score_dict
 from servanda.cli.elicit import add_elicit_commands
 from servanda.cli.robust import add_robust_commands
+from servanda.cli.room import add_room_commands
+from servanda.cli.server import add_server_commands
 from servanda.cli.treaty import add_treaty_commands
 from servanda.errors import OutcomeError, ScenarioError
 from servanda.formats import FORMATS, load_scenario, save_scenario, scenario_json_schema
@@ -496,3 +498,5 @@ def _check_writable(path: Path) -> None:
 add_treaty_commands(app)
 add_elicit_commands(app)
 add_robust_commands(app)
+add_server_commands(app)
+add_room_commands(app)

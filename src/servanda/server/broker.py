@@ -79,5 +79,7 @@ class PostgresListener(threading.Thread):
                             room_id, _, _ = note.payload.partition(" ")
                             self.broker.notify(room_id)
             except Exception as exc:  # noqa: BLE001 - any loss of the connection: retry
+                if self._stop.is_set():
+                    return
                 _log.warning("listening for room events failed (%s); retrying", exc)
                 self._stop.wait(1.0)
