@@ -113,3 +113,54 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.new_database()
     yield url
     postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+# -- Live server ---------------------------------------------------------------------------------
+# ``server`` runs the API (uvicorn in a thread, tests/live_server.py) on a fresh database, once on
+# SQLite and once on PostgreSQL (migrated first with `servanda db upgrade`'s code): every test that
+# uses it runs against both databases.
+
+from dataclasses import dataclass
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database: str
+    kind: str  # "sqlite" or "postgresql"
+
+    def person(self, username: str, password: str | None = None):
+        """A new account, signed in with a bearer token: a servanda.client.Client."""
+        from servanda.client import Client
+
+        password = password or f"password-of-{username}"
+        with Client(self.url) as anonymous:
+            anonymous.register(username, password)
+        return Client.login(self.url, username, password)
+
+
+def migrate_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from servanda.store import migrate
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        migrate.upgrade(connection, url)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request, tmp_path) -> Iterator[LiveServer]:
+    from live_server import running_server
+
+    from servanda.server import Settings
+
+    if request.param == "sqlite":
+        database = str(tmp_path / "server.db")
+    else:
+        database = request.getfixturevalue("postgres_url")
+        migrate_postgres(database)
+    settings = Settings(database=database, login_limit="1000/minute", registration_limit="1000/minute")
+    with running_server(settings) as url:
+        yield LiveServer(url, database, request.param)
