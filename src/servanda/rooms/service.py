@@ -82,6 +82,15 @@ class Member:
     convener: bool
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What never changes once a room exists: its public scenario, its seats, its start."""
+
+    public: dict[str, Any]
+    seats: dict[str, str | None]  # party -> bot spec (None: people)
+    started: datetime
+
+
 @dataclass
 class _Txn:
     """One write transaction on one room."""
@@ -103,6 +112,8 @@ class Rooms:
         self._ledgers: dict[str, Ledger] = {}
         self._records: dict[str, TreatyRecord] = {}
         self._strategies: dict[tuple[str, str], Strategy] = {}
+        self._facts: dict[str, _Facts] = {}
+        self._scenarios: dict[str, tuple[tuple, Scenario]] = {}  # room -> (salts, scenario)
         self._lock = threading.Lock()
 
     def listen(self, listener: Listener) -> None:
@@ -314,9 +325,19 @@ class Rooms:
 
     def scenario(self, room_id: str) -> Scenario:
         """The whole scenario, every party's preferences included: for computations only,
-        never to be shown whole."""
+        never to be shown whole. Cached until a party's preferences change (each change
+        draws a new salt)."""
+        with self.engine.connect() as connection:
+            salts = tuple(connection.execute(select(preferences.c.party, preferences.c.salt)
+                                             .where(preferences.c.room_id == room_id)
+                                             .order_by(preferences.c.party)).all())
+        cached = self._scenarios.get(room_id)
+        if cached is not None and cached[0] == salts:
+            return cached[1]
         public, private = self._scenario_parts(room_id)
-        return scenarios.assemble(public, private)
+        scenario = scenarios.assemble(public, private)
+        self._scenarios[room_id] = (salts, scenario)
+        return scenario
 
     def public_scenario(self, account: int, room_id: str) -> dict[str, Any]:
         self.member(account, room_id)
@@ -399,13 +420,12 @@ class Rooms:
         member = self.member(account, room_id)
         with self.engine.connect() as connection:
             row = connection.execute(select(rooms).where(rooms.c.id == room_id)).one()
-            bot_rows = connection.execute(select(seats).where(seats.c.room_id == room_id)).all()
             people = connection.execute(
                 select(accounts.c.username, members.c.role, members.c.party, members.c.representative)
                 .join(accounts, accounts.c.id == members.c.account_id).where(members.c.room_id == room_id)
             ).all()
-        info = {"id": row.id, "title": row.title, "protocol": row.protocol, "created_at": row.created_at, "seats": {seat.party: seat.bot for seat in bot_rows},
-                "people": [dict(p._mapping) for p in people]}
+        info = {"id": row.id, "title": row.title, "protocol": row.protocol, "created_at": row.created_at,
+                "seats": dict(self._facts_of(room_id).seats), "people": [dict(p._mapping) for p in people]}
         return member, RoomState.model_validate_json(row.state), info
 
     def view(self, account: int, room_id: str) -> dict[str, Any]:
@@ -628,9 +648,7 @@ class Rooms:
             return MEDIATOR
         if member.role != "party":
             raise AccessDenied(f"a {member.role} does not make offers or answer them")
-        with self.engine.connect() as connection:
-            bot = connection.execute(select(seats.c.bot).where(
-                seats.c.room_id == room_id, seats.c.party == member.party)).scalar_one()
+        bot = self._facts_of(room_id).seats.get(member.party)
         if bot is not None:
             raise AccessDenied(f"{member.party}'s seat is played by the bot '{bot}'")
         return member.party
@@ -657,11 +675,22 @@ class Rooms:
         return record
 
     def _public(self, room_id: str) -> dict[str, Any]:
-        with self.engine.connect() as connection:
-            document = connection.execute(select(rooms.c.scenario).where(rooms.c.id == room_id)).scalar_one_or_none()
-        if document is None:
-            raise NotFound(f"no room '{room_id}'")
-        return _parse_public(document)
+        return self._facts_of(room_id).public
+
+    def _facts_of(self, room_id: str) -> _Facts:
+        facts = self._facts.get(room_id)
+        if facts is None:
+            with self.engine.connect() as connection:
+                row = connection.execute(select(rooms.c.scenario, rooms.c.created_at)
+                                         .where(rooms.c.id == room_id)).first()
+                if row is None:
+                    raise NotFound(f"no room '{room_id}'")
+                seated = dict(connection.execute(select(seats.c.party, seats.c.bot)
+                                                 .where(seats.c.room_id == room_id)).all())
+            facts = _Facts(parse_json(row.scenario.encode()), seated, parse_timestamp(row.created_at))
+            with self._lock:
+                facts = self._facts.setdefault(room_id, facts)
+        return facts
 
     def _scenario_parts(self, room_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         with self.engine.connect() as connection:
@@ -734,17 +763,19 @@ class Rooms:
             _log.exception("a bot failed to move in room %s", room_id)
 
     def _bot_move(self, room_id: str) -> bool:
+        facts = self._facts_of(room_id)
+        bot_seats = {party: bot for party, bot in facts.seats.items() if bot is not None}
+        if not bot_seats:
+            return False
         with self.engine.connect() as connection:
-            row = connection.execute(select(rooms.c.state, rooms.c.created_at).where(rooms.c.id == room_id)).one()
-            bot_seats = dict(connection.execute(select(seats.c.party, seats.c.bot).where(
-                seats.c.room_id == room_id, seats.c.bot.is_not(None))).all())
-        state = RoomState.model_validate_json(row.state)
+            state = RoomState.model_validate_json(
+                connection.execute(select(rooms.c.state).where(rooms.c.id == room_id)).scalar_one())
         party = _bot_to_move(state, bot_seats)
         if party is None:
             return False
         scenario = self.scenario(room_id)
         table = _table(scenario)
-        started = parse_timestamp(row.created_at)
+        started = facts.started
         with self._room(room_id) as txn:
             if txn.state != state:  # someone acted meanwhile: look again
                 return True
@@ -789,14 +820,14 @@ class Rooms:
 
 def _member(connection: Connection, room_id: str, account: int) -> Member:
     row = connection.execute(
-        select(members, rooms.c.convener_id)
+        select(members, rooms.c.convener_id, accounts.c.username)
         .join(rooms, rooms.c.id == members.c.room_id)
+        .join(accounts, accounts.c.id == members.c.account_id)
         .where(members.c.room_id == room_id, members.c.account_id == account)
     ).first()
     if row is None:
         raise NotFound(f"no room '{room_id}' that you are in")
-    username = connection.execute(select(accounts.c.username).where(accounts.c.id == account)).scalar_one()
-    return Member(account, username, row.role, row.party, row.representative, row.convener_id == account)
+    return Member(account, row.username, row.role, row.party, row.representative, row.convener_id == account)
 
 
 def _own_party(member: Member) -> str:
@@ -901,11 +932,6 @@ def _commitment_event(row: Any) -> dict[str, Any]:
 
 def _log_id(connection: Connection, ledger: Ledger) -> int:
     return connection.execute(select(logs.c.id).where(logs.c.name == ledger.name)).scalar_one()
-
-
-@lru_cache(maxsize=32)
-def _parse_public(document: str) -> dict[str, Any]:
-    return parse_json(document.encode())
 
 
 @lru_cache(maxsize=16)
