@@ -197,12 +197,13 @@ class Client:
         """The statement of a treaty act, as the server prepares it for signing."""
         return self._call("POST", f"/api/rooms/{room}/acts/prepare", json={"act": act, "fields": fields})
 
-    def sign(self, room: str, key: Ed25519PrivateKey, act: str = "signature", **fields: Any) -> int:
+    def sign(self, room: str, key: Ed25519PrivateKey, act: str = "signature", /, **fields: Any) -> int:
         """Prepare a treaty act, sign it here with ``key`` and submit it; its event id.
         Acts: party (fields: key), office (holder, role, key), mandate (holder, key,
         powers, not_before, not_after, delegable, parent), revocation (target, reason),
         draft (title, requires_ratification, clauses), signature (version, mandate),
-        ratification (version, instrument)."""
+        ratification (version, instrument). ``room``, ``key`` and ``act`` are positional, so
+        that an act's own ``key`` field (an office's or mandate's public key) can be given."""
         if act == "party" and "key" not in fields:
             fields["key"] = public_hex(key)
         statement = self.prepare(room, act, **fields)["statement"]

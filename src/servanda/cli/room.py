@@ -71,7 +71,7 @@ def _client(server: str | None, token: str | None) -> Client:
 
 
 def _pairs(values: list[str], what: str) -> dict[str, Any]:
-    """``issue=option`` pairs; a numeric option stays a number."""
+    """``issue=option`` pairs; a number stays a number, true and false are booleans."""
     result: dict[str, Any] = {}
     for value in values:
         key, sep, option = value.partition("=")
@@ -82,6 +82,8 @@ def _pairs(values: list[str], what: str) -> dict[str, Any]:
 
 
 def _number(text: str) -> Any:
+    if text in ("true", "false"):
+        return text == "true"
     for kind in (int, float):
         try:
             return kind(text)
@@ -220,14 +222,65 @@ def watch(
                 console.print(_event_line(event), highlight=False)
 
 
+@room_app.command("preferences")
+def preferences(
+    room: RoomArg,
+    party: Annotated[Optional[str], typer.Option(help="Whose (default: your own party's).")] = None,
+    set_file: Annotated[Optional[Path], typer.Option("--set-file", help="Replace your party's preferences with "
+                        "this YAML (weights, values, red_lines, reservation...).")] = None,
+    grant: Annotated[Optional[bool], typer.Option("--grant-mediator/--deny-mediator",
+                     help="Let the room's mediator read your party's preferences, or stop it.")] = None,
+    server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Your party's confidential preferences: show, replace (only a commitment to them goes
+    into the ledger), or share with the mediator."""
+    import yaml
+
+    with _client(server, token) as client:
+        if set_file is not None:
+            try:
+                block = yaml.safe_load(set_file.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError) as exc:
+                raise ServandaError(f"{set_file}: cannot read YAML ({' '.join(str(exc).split())})") from None
+            client.set_preferences(room, block)
+        if grant is not None:
+            client.grant_mediator(room, grant)
+        shown = client.preferences(room, party or client.room(room)["me"]["party"] or "")
+    if as_json:
+        _print(shown, True)
+    else:  # the block itself, ready to edit and give back with --set-file
+        typer.echo(f"# {shown['party']}'s preferences; commitment in the ledger: {shown['commitment']}")
+        typer.echo(yaml.safe_dump(shown["preferences"], sort_keys=False, allow_unicode=True), nl=False)
+
+
+@room_app.command("improve")
+def improve(
+    room: RoomArg,
+    package: Annotated[Optional[list[str]], typer.Option("--set", help="ISSUE=OPTION of the package to improve "
+                       "(default: the offer on the table, or the agreement).")] = None,
+    top: Annotated[int, typer.Option(min=1, max=50)] = 5,
+    server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Packages at least as good for every party and better for one, each with your own gain."""
+    with _client(server, token) as client:
+        found = client.improvements(room, _pairs(package, "ISSUE") if package else None, top)
+    table = Table(title="Pareto improvements (your gain only)")
+    table.add_column("package")
+    table.add_column("gain", justify="right")
+    for suggestion in found:
+        gains = ", ".join(f"{party} {gain:+.3f}" for party, gain in suggestion["gains"].items())
+        table.add_row(", ".join(f"{k}={v}" for k, v in suggestion["outcome"].items()), gains)
+    _print(found, as_json, table)
+
+
 @room_app.command("sign")
 def sign(
     room: RoomArg,
     key: Annotated[Path, typer.Option("--key", help="Your private key file: it never leaves this machine.")],
     act: Annotated[str, typer.Option(help="signature, ratification, party, office, mandate, revocation or draft.")]
     = "signature",
-    field: Annotated[Optional[list[str]], typer.Option("--field", help="NAME=VALUE of the act (e.g. version=1).")]
-    = None,
+    field: Annotated[Optional[list[str]], typer.Option("--field", help="NAME=VALUE of the act (e.g. version=1; "
+                     "key=@rubio.pub.jwk puts that key file's public key).")] = None,
     server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Sign a treaty act with your key, here, and submit it: the text (default), a
@@ -238,6 +291,11 @@ def sign(
     fields = _pairs(field or [], "NAME")
     if "powers" in fields and isinstance(fields["powers"], str):
         fields["powers"] = [p for p in fields["powers"].split(",") if p]
+    for name, value in fields.items():  # NAME=@FILE: the public key in a key file, as hex
+        if isinstance(value, str) and value.startswith("@"):
+            from servanda.crypto import load_public_key
+
+            fields[name] = load_public_key(Path(value[1:]))
     with _client(server, token) as client:
         event = client.sign(room, load_private_key(key), act, **fields)
     _print({"id": event}, as_json, f"signed {act}: event {event}")
