@@ -98,6 +98,8 @@ TARGET_CLIENTS = 200
 START_TIMEOUT = 60.0  # seconds for the server to answer after its start
 SETUP_CONCURRENCY = 8  # set-up requests in flight at once
 DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+#: How the server is started (its arguments follow); a profiling wrapper may stand in.
+SERVANDA = [sys.executable, "-m", "servanda"]
 #: Salaries and remote days every package cycles through: inside both parties' red lines.
 SALARIES = tuple(range(95_000, 120_001, 2_500))
 REMOTE = ("remote_1_day", "remote_2_days", "remote_3_days")
@@ -193,7 +195,7 @@ def database(kind: str, folder: Path) -> Iterator[Database]:
 def serve(db: Database, log: Path) -> Iterator[tuple[str, int]]:
     """``servanda serve`` on ``db``: the base URL and the server's pid."""
     port = _free_port()
-    command = [sys.executable, "-m", "servanda", "serve", "--db", db.url, "--port", str(port),
+    command = [*SERVANDA, "serve", "--db", db.url, "--port", str(port),
                "--login-limit", "100000/minute"]
     with open(log, "ab") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output,

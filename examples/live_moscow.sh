@@ -13,7 +13,7 @@ URL="http://127.0.0.1:$PORT"
 
 SERVANDA_DATA="$WORK/data" "$SERVANDA" serve --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'status=$?; kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"; exit $status' EXIT
 for _ in $(seq 100); do
   $PYTHON -c "import urllib.request; urllib.request.urlopen('$URL/openapi.json')" 2>/dev/null && break
   sleep 0.2
