@@ -86,8 +86,10 @@ class Ref:
         return []
 
     def close(self) -> list[str] | None:
-        """close_if_expired: the events, or None when nothing changes."""
-        if self.phase == "open" and self.rounds is not None and self.round >= self.rounds:
+        """close_if_expired: the events, or None when nothing changes. Only alternating
+        offers run out of rounds here; a single text ends with its last text's rejection."""
+        if (self.phase == "open" and self.protocol == "alternating" and self.rounds is not None
+                and self.round >= self.rounds):
             self.phase = "deadline"
             return ["end"]
         return None
@@ -116,7 +118,7 @@ class Ref:
             return None
         events = []
         if self.protocol == "single-text":
-            if actor != MEDIATOR:
+            if actor != MEDIATOR or (self.rounds is not None and self.texts >= self.rounds):
                 return None
             self.texts += 1
             self.accepted, self.rejected = [], []
@@ -168,6 +170,9 @@ class Ref:
             self.accepted = []
         else:
             self.rejected.append(party)
+            if self.rounds is not None and self.texts >= self.rounds:
+                self.phase = "deadline"
+                return ["reject", "end"]
         return ["reject"]
 
     def walk_away(self, party: str) -> list[str] | None:
@@ -475,8 +480,6 @@ def test_bots_in_every_seat_replay_the_engine(bot_rooms, case):
 # -- the deadline of single-text mediation ---------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: single-text room: the text that reaches the round limit "
-                                       "can never be answered (rounds=1: no agreement is possible)")
 def test_single_text_with_one_round_can_agree(bot_rooms):
     """A single-text room with ``rounds=1`` ("a round is one text"): the mediator puts its
     one text, and the parties must be able to answer it. The service closes the room at

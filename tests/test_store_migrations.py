@@ -215,8 +215,6 @@ def test_db_upgrade_of_an_unreachable_database_is_one_line(capsys):
     assert "cannot migrate" in line
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a PostgreSQL store of a newer version is told to run "
-                                       "`servanda db upgrade`, which then refuses it")
 def test_serving_a_newer_postgresql_store_says_it_is_newer(postgres_url, capsys, monkeypatch):
     import uvicorn
 

@@ -57,6 +57,7 @@ def upgrade(db: DbOpt = None) -> None:
 
     from servanda.server.settings import Settings
     from servanda.store import migrate, open_database
+    from servanda.store.database import shown
 
     location = db or Settings().database
     if "://" not in location:
@@ -65,14 +66,14 @@ def upgrade(db: DbOpt = None) -> None:
         engine = create_engine(location)
         try:
             with engine.begin() as connection:
-                migrate.upgrade(connection, location)
+                migrate.upgrade(connection, shown(location))
         except LedgerError:
             raise
         except Exception as exc:  # noqa: BLE001 - a database that cannot be reached: one line
-            raise LedgerError(f"{location}: cannot migrate ({str(exc).splitlines()[0]})") from None
+            raise LedgerError(f"{shown(location)}: cannot migrate ({str(exc).splitlines()[0]})") from None
         finally:
             engine.dispose()
-    typer.echo(f"{location}: schema at revision {migrate.head()}")
+    typer.echo(f"{shown(location)}: schema at revision {migrate.head()}")
 
 
 def add_server_commands(app: typer.Typer) -> None:

@@ -12,7 +12,8 @@ one request at a time instead of in one run:
 - **single-text** — single-negotiating-text mediation: the neutral mediator puts texts
   (whole packages); the parties accept or reject each, in any order; the first text every
   party accepts is the agreement. Parties ask for changes in the discussion. A round is
-  one text.
+  one text, answered within its round: ``rounds`` texts at most, and the rejection of the
+  last one ends the room at its deadline.
 
 Both end at the deadline — ``rounds`` rounds and/or the wall-clock ``ends_at`` — or when
 a party walks away. After an agreement and before it is drafted, any party may propose a
@@ -111,7 +112,10 @@ class RoomState(BaseModel):
         return min(1.0, max(shares))
 
     def expired(self, now: datetime) -> bool:
-        if self.rounds is not None and self.round >= self.rounds:
+        """Whether the deadline has passed. In rounds, for alternating offers: once the
+        last round is over. A single text's rounds are its texts, each answered within its
+        round: the last text's rejection ends the room (see :func:`reject`)."""
+        if self.protocol == "alternating" and self.rounds is not None and self.round >= self.rounds:
             return True
         return self.ends_at is not None and now >= parse_timestamp(self.ends_at)
 
@@ -138,6 +142,8 @@ def propose(state: RoomState, actor: str, outcome: Outcome, event: int) -> tuple
                 "in single-text mediation only the mediator puts texts; ask for a change with "
                 "a comment of kind 'suggestion'"
             )
+        if state.rounds is not None and state.texts >= state.rounds:
+            raise RoomError(f"the deadline allows {state.rounds} texts, and all have been put")
         new.texts += 1
         new.accepted_by, new.rejected_by = [], []
     else:
@@ -189,6 +195,9 @@ def reject(state: RoomState, party: str) -> tuple[RoomState, Events]:
         new.accepted_by = []
     else:
         new.rejected_by.append(party)
+        if state.rounds is not None and state.texts >= state.rounds:  # the last text failed
+            ended, more = _end(new, Phase.DEADLINE, f"the last text the deadline allows was rejected by {party}")
+            return ended, events + more
     return new, events
 
 

@@ -155,7 +155,7 @@ class Rooms:
             protocol=protocol_name, order=list(model.party_names), rounds=rounds,
             ends_at=utc_timestamp(now + timedelta(seconds=seconds)) if seconds else None,
         )
-        room_id = secrets.token_urlsafe(12)
+        room_id = _new_id(12)
         with writing(self.engine) as connection:
             ledger = Ledger.create(self.engine, f"room:{room_id}", connection=connection)
             TreatyRecord.open_new(ledger, title, ledger.stored_key)
@@ -190,7 +190,7 @@ class Rooms:
     def store_scenario(self, account: int, scenario: Scenario | UncertainScenario) -> str:
         """Keep a scenario for ``account`` to create rooms from later; its id."""
         model = scenario.scenario if isinstance(scenario, UncertainScenario) else scenario
-        scenario_id = secrets.token_urlsafe(12)
+        scenario_id = _new_id(12)
         with writing(self.engine) as connection:
             connection.execute(insert(stored_scenarios).values(
                 id=scenario_id, owner_id=account, name=model.name[:200],
@@ -227,7 +227,7 @@ class Rooms:
             representative, representative_role = _representative(party_doc, representative, representative_role)
         elif party is not None or representative is not None:
             raise InvalidRequest(f"a {role} acts for no party", field="party")
-        token = secrets.token_urlsafe(24)
+        token = _new_id(24)
         with self._room(room_id) as txn:
             txn.connection.execute(insert(invitations).values(
                 digest=_digest(token), room_id=room_id, role=role, party=party,
@@ -945,6 +945,15 @@ def _require_table(scenario: Scenario, bots_by_party: Mapping[str, str]) -> None
             _table(scenario)
         except ServandaError as exc:
             raise InvalidRequest(f"bots cannot play this scenario: {exc}", field="bots") from None
+
+
+def _new_id(size: int) -> str:
+    """A random URL-safe id of ``size`` bytes that does not start with '-' (a command line
+    would read it as an option)."""
+    while True:
+        value = secrets.token_urlsafe(size)
+        if not value.startswith("-"):
+            return value
 
 
 def _digest(token: str) -> str:

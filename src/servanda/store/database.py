@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 
 from servanda.errors import LedgerError
@@ -42,6 +42,7 @@ def open_database(location: str | Path) -> Engine:
     text = str(location)
     if "://" in text:
         engine = create_engine(text)
+        text = shown(text)
     else:
         path = Path(location)
         if not path.parent.is_dir():
@@ -64,6 +65,16 @@ def open_database(location: str | Path) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def shown(location: str) -> str:
+    """A database location as messages may show it: a URL without its password."""
+    if "://" not in location:
+        return location
+    try:
+        return make_url(location).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: show only its scheme
+        return location.split("://", 1)[0] + "://..."
 
 
 @contextmanager

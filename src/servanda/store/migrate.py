@@ -48,7 +48,7 @@ def upgrade(connection: Connection, location: str) -> None:
     elif current is not None and current not in _known():
         raise LedgerError(
             f"{location}: the store's schema is at revision {current}, which this version of "
-            "Servanda does not know (it was made by a newer version)"
+            "Servanda does not know (it was made by a newer version); use that version"
         )
     _run(connection, "upgrade", "head")
 
@@ -59,6 +59,11 @@ def require_current(bind: Engine | Connection, location: str) -> None:
         with bind.connect() as connection:
             return require_current(connection, location)
     current = revision(bind)
+    if current is not None and current not in _known():
+        raise LedgerError(
+            f"{location}: the store's schema is at revision {current}, which this version of "
+            "Servanda does not know (it was made by a newer version); use that version"
+        )
     if current != head():
         state = "has no Servanda schema yet" if current is None else f"is at revision {current}"
         raise LedgerError(
