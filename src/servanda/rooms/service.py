@@ -519,26 +519,30 @@ class Rooms:
                 role = Role(values.get("role", ""))
                 statement = record.office_statement(party, _text(values, "holder"), role, _hex(values, "key"))
             elif act == "mandate":
-                powers = [Power(p) for p in values.get("powers", [])]
+                powers = values.get("powers", [])
+                if not isinstance(powers, list):
+                    raise InvalidRequest("expected a list of powers: negotiate, adopt, sign, ratify",
+                                         field="fields.powers")
+                powers = [Power(p) for p in powers]
                 statement = record.mandate_statement(
                     party, _text(values, "holder"), _hex(values, "key"), powers,
-                    _time(values, "not_before"), _time(values, "not_after"), bool(values.get("delegable", False)),
-                    values.get("parent"),
+                    _time(values, "not_before"), _time(values, "not_after"), _flag(values, "delegable"),
+                    _optional_text(values, "parent"),
                 )
             elif act == "revocation":
                 statement = record.revocation_statement(_text(values, "target"), str(values.get("reason", "")))
             elif act == "draft":
                 statement = record.draft_statement(self._draft_doc(room_id, values), party, member.representative)
             elif act == "signature":
-                statement = record.signature_statement(party, member.representative, values.get("version"),
-                                                       values.get("mandate"))
+                statement = record.signature_statement(party, member.representative, _version(values),
+                                                       _optional_text(values, "mandate"))
             elif act == "ratification":
-                statement = record.ratification_statement(party, values.get("version"),
+                statement = record.ratification_statement(party, _version(values),
                                                           str(values.get("instrument", "")))
             else:
                 raise InvalidRequest("unknown act; expected party, office, mandate, revocation, draft, "
                                      "signature or ratification", field="act")
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise InvalidRequest(str(exc).splitlines()[0], field="fields") from None
         payload = statement.payload()
         return {"statement": payload, "canonical": canonical_json(payload).decode()}
@@ -735,7 +739,7 @@ class Rooms:
         return DraftDoc(
             title=str(values.get("title") or public["name"]),
             parties=list(state.order),
-            requires_ratification=bool(values.get("requires_ratification", False)),
+            requires_ratification=_flag(values, "requires_ratification"),
             clauses=[ClauseDoc.model_validate(clause) for clause in clauses],
         )
 
@@ -776,8 +780,14 @@ class Rooms:
         scenario = self.scenario(room_id)
         table = _table(scenario)
         started = facts.started
+        bot = Member(0, f"bot:{bot_seats[party]}", "party", party, None, False)
         with self._room(room_id) as txn:
             if txn.state != state:  # someone acted meanwhile: look again
+                return True
+            if state.phase is Phase.AGREEMENT:
+                # A post-settlement improvement is checked to leave every party at least as
+                # well off as the agreement: a bot, bound by no red line it breaks, accepts it.
+                self._apply(txn, *protocol.accept(state, party, self._next_id(txn)), bot)
                 return True
             ended, events = protocol.close_if_expired(state, datetime.now(timezone.utc))
             if events:
@@ -789,7 +799,6 @@ class Rooms:
             seed = int.from_bytes(hashlib.sha256(f"{room_id}:{party}:{len(record)}".encode()).digest()[:8], "big")
             move = bots.decide(strategy, table, party, state, record, datetime.now(timezone.utc), started,
                                np.random.default_rng(seed))
-            bot = Member(0, f"bot:{bot_seats[party]}", "party", party, None, False)
             if move.kind == "propose":
                 labels = scenario.space.describe(scenario.space.outcome_at(move.outcome))
                 new, events = protocol.propose(state, party, labels, self._next_id(txn))
@@ -913,6 +922,12 @@ def _require_improvement(scenario: Scenario, state: RoomState, labels: Mapping[s
 
 
 def _bot_to_move(state: RoomState, bot_seats: Mapping[str, str]) -> str | None:
+    pending = state.improvement
+    if state.phase is Phase.AGREEMENT and pending is not None and not state.drafted:
+        for party in state.order:
+            if party in bot_seats and party != pending.by and party not in pending.accepted_by:
+                return party
+        return None
     if state.phase is not Phase.OPEN or not bot_seats:
         return None
     if state.protocol == "alternating":
@@ -975,8 +990,34 @@ def _text(values: Mapping[str, Any], name: str) -> str:
 
 
 def _time(values: Mapping[str, Any], name: str) -> datetime:
+    """An RFC 3339 time with its offset (``Z``, ``+02:00``; fractions of seconds optional)."""
     value = values.get(name)
     try:
-        return parse_timestamp(value)
-    except (ValueError, TypeError):
-        raise InvalidRequest("expected an RFC 3339 time, e.g. 2025-12-02T18:00:00Z", field=f"fields.{name}") from None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidRequest("expected an RFC 3339 time with its offset, e.g. 2025-12-02T18:00:00Z",
+                             field=f"fields.{name}")
+    return moment
+
+
+def _flag(values: Mapping[str, Any], name: str) -> bool:
+    value = values.get(name, False)
+    if not isinstance(value, bool):
+        raise InvalidRequest("expected true or false", field=f"fields.{name}")
+    return value
+
+
+def _optional_text(values: Mapping[str, Any], name: str) -> str | None:
+    value = values.get(name)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise InvalidRequest("expected an act's id (or its first 8 or more hex digits)", field=f"fields.{name}")
+    return value
+
+
+def _version(values: Mapping[str, Any]) -> int | None:
+    value = values.get("version")
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise InvalidRequest("expected a version number (1, 2, ...)", field="fields.version")
+    return value

@@ -73,7 +73,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _dotted(error["loc"]), "message": error["msg"]} for error in exc.errors()]
+        errors = [
+            {"field": "body" if error["type"] == "json_invalid" else _dotted(error["loc"]), "message": error["msg"]}
+            for error in exc.errors()
+        ]
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
         return problem(422, detail, request, first["field"], errors=errors)
