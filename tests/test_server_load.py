@@ -674,8 +674,6 @@ def _raw_post(connection: socket.socket, path: str, body: dict) -> int:
     return int(lines[0].split()[1])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: login attempts are limited per worker process (in-memory "
-                                       "limiter): with --workers N, N times --login-limit get through")
 def test_with_two_workers_the_login_limit_still_holds_per_address_and_user(postgres_database, serve):
     """--login-limit 3/minute with two workers: the fourth wrong password from one address
     for one user is refused with a 429, whichever worker it reaches. Each attempt goes over

@@ -45,8 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rooms = Rooms(engine)
     rooms.listen(broker.notify)
     app.state.settings, app.state.engine, app.state.rooms, app.state.broker = settings, engine, rooms, broker
-    app.state.logins = Limiter(settings.login_limit)
-    app.state.registrations = Limiter(settings.registration_limit)
+    app.state.logins = Limiter(settings.login_limit, engine)
+    app.state.registrations = Limiter(settings.registration_limit, engine)
     problems.install(app)
     app.include_router(accounts_api.router)
     app.include_router(rooms_api.router)

@@ -9,10 +9,11 @@ import time
 
 from fastapi import HTTPException, Request
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import Engine
 
 from servanda.rooms.accounts import Person, identify
+from servanda.store.counters import DatabaseStorage
 
 SESSION_COOKIE = "servanda_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -20,11 +21,12 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class Limiter:
-    """Moving-window limits on attempts, per key (client address and username)."""
+    """Fixed-window limits on attempts, per key (client address and username), counted in
+    the database so that every server process shares them."""
 
-    def __init__(self, rule: str):
+    def __init__(self, rule: str, engine: Engine):
         self.rule = parse(rule)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = FixedWindowRateLimiter(DatabaseStorage(engine))
 
     def hit(self, *key: str) -> None:
         """Count an attempt; a 429 with ``Retry-After`` once the limit is reached."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -144,4 +145,14 @@ stored_scenarios = Table(
     Column("name", String(200), nullable=False),
     Column("document", Text, nullable=False),  # JSON: the native document, uncertainty included
     Column("created_at", String(24), nullable=False),
+)
+
+#: Counters of rate limits (login attempts per address and user), shared by every server
+#: process: a count and when its window ends (seconds since the epoch).
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", Float, nullable=False),
 )
