@@ -11,7 +11,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine, Select, func, insert, select
+from sqlalchemy import Connection, Engine, Select, bindparam, func, insert, select
 
 from servanda.crypto import generate_key, public_hex
 from servanda.errors import LedgerError
@@ -19,6 +19,15 @@ from servanda.ledger import merkle
 from servanda.ledger.timestamps import parse_timestamp, utc_timestamp
 from servanda.ledger.treehead import SignedTreeHead, sign_tree_head
 from servanda.store import log_entries, logs, writing
+
+
+# The statements of every append, built once (building a statement costs more than running it).
+_NEXT_SEQ = select(func.coalesce(func.max(log_entries.c.seq) + 1, 0)).where(log_entries.c.log_id == bindparam("log"))
+_LOCK_LOG = select(logs.c.id).where(logs.c.id == bindparam("log")).with_for_update()
+_TIME_OF = select(log_entries.c.appended_at).where(
+    log_entries.c.log_id == bindparam("log"), log_entries.c.seq == bindparam("seq")
+)
+_INSERT = insert(log_entries)
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,9 @@ class Ledger:
         self._id = log_id
         self._key = key
         self._connection = connection
+        # A bound Ledger, once it has locked the log in its transaction, knows the next
+        # number and the last time itself: nobody else can append until that commits.
+        self._tail: tuple[int, str | None] | None = None
         self._tree = merkle.MerkleTree()
         self._growing = threading.Lock()  # one caller at a time extends self._tree
 
@@ -134,8 +146,10 @@ class Ledger:
     @property
     def size(self) -> int:
         """The number of entries."""
+        if self._tail is not None:
+            return self._tail[0]
         with self._reading() as connection:
-            return connection.execute(self._next_seq()).scalar_one()
+            return connection.execute(_NEXT_SEQ, {"log": self._id}).scalar_one()
 
     def append(
         self, kind: str, data: bytes, at: datetime | None = None, expected_seq: int | None = None
@@ -151,39 +165,43 @@ class Ledger:
                 f"log '{self.name}': entry data must be bytes, not {type(data).__name__}"
             )
         with self._writing() as connection:
-            # Lock the log's row: PostgreSQL then serialises appends to this log as SQLite's
-            # immediate transaction does (SQLite compiles FOR UPDATE away).
-            connection.execute(select(logs.c.id).where(logs.c.id == self._id).with_for_update())
+            seq, last = self._lock(connection)
             appended_at = utc_timestamp(at)  # "now" read under the lock, so times never run back
-            seq = connection.execute(self._next_seq()).scalar_one()
             if expected_seq is not None and seq != expected_seq:
                 raise LedgerError(
                     f"log '{self.name}': another entry was appended meanwhile; try again"
                 )
-            if seq:
-                last = connection.execute(
-                    select(log_entries.c.appended_at).where(
-                        log_entries.c.log_id == self._id, log_entries.c.seq == seq - 1
-                    )
-                ).scalar_one_or_none()
-                # Fixed-width UTC timestamps sort as text in time order.
-                if last is not None and appended_at < last:
-                    raise LedgerError(
-                        f"log '{self.name}': an entry at {appended_at} would come after one "
-                        f"logged at {last}; a log's time never runs backwards"
-                    )
-            entry = Entry(seq, kind, data, merkle.leaf_hash(data), appended_at)
-            connection.execute(
-                insert(log_entries).values(
-                    log_id=self._id,
-                    seq=seq,
-                    kind=kind,
-                    data=data,
-                    leaf_hash=entry.leaf_hash,
-                    appended_at=appended_at,
+            # Fixed-width UTC timestamps sort as text in time order.
+            if last is not None and appended_at < last:
+                raise LedgerError(
+                    f"log '{self.name}': an entry at {appended_at} would come after one "
+                    f"logged at {last}; a log's time never runs backwards"
                 )
-            )
+            entry = Entry(seq, kind, data, merkle.leaf_hash(data), appended_at)
+            connection.execute(_INSERT, {"log_id": self._id, "seq": seq, "kind": kind, "data": data,
+                                         "leaf_hash": entry.leaf_hash, "appended_at": appended_at})
+            if self._connection is not None:
+                self._tail = (seq + 1, appended_at)
         return entry
+
+    def lock(self) -> int:
+        """For a bound Ledger: lock the log until the caller's transaction ends, and return
+        its size (the number the next entry will get)."""
+        if self._connection is None:
+            raise LedgerError(f"log '{self.name}': only a Ledger bound to a transaction holds a lock")
+        self._tail = self._lock(self._connection)
+        return self._tail[0]
+
+    def _lock(self, connection: Connection) -> tuple[int, str | None]:
+        """Lock the log's row (PostgreSQL then serialises appends to this log as SQLite's
+        immediate transaction does; SQLite compiles FOR UPDATE away): the next entry's
+        number, and when the last entry was appended (None for an empty log)."""
+        if self._tail is not None:
+            return self._tail
+        connection.execute(_LOCK_LOG, {"log": self._id})
+        seq = connection.execute(_NEXT_SEQ, {"log": self._id}).scalar_one()
+        last = connection.execute(_TIME_OF, {"log": self._id, "seq": seq - 1}).scalar_one_or_none() if seq else None
+        return seq, last
 
     def entry(self, seq: int) -> Entry:
         """The entry numbered ``seq``."""
@@ -208,7 +226,7 @@ class Ledger:
     def leaf_hashes(self, size: int | None = None) -> list[bytes]:
         """The leaf hashes of the first ``size`` entries (default: all)."""
         with self._reading() as connection:
-            current = connection.execute(self._next_seq()).scalar_one()
+            current = connection.execute(_NEXT_SEQ, {"log": self._id}).scalar_one()
             size = current if size is None else size
             if not 0 <= size <= current:
                 raise LedgerError(f"log '{self.name}' has {current} entries, not {size}")
@@ -294,7 +312,7 @@ class Ledger:
         missing from the database fail only a tree that needs them: ``size`` beyond them.
         """
         with self._reading() as connection:
-            current = connection.execute(self._next_seq()).scalar_one()
+            current = connection.execute(_NEXT_SEQ, {"log": self._id}).scalar_one()
             size = current if size is None else size
             if not 0 <= size <= current:
                 raise LedgerError(f"log '{self.name}' has {current} entries, not {size}")
@@ -320,11 +338,6 @@ class Ledger:
         if len(self._tree) < size:
             raise LedgerError(f"log '{self.name}': entries are missing below {size}; run check()")
         return self._tree, size
-
-    def _next_seq(self) -> Select:
-        return select(func.coalesce(func.max(log_entries.c.seq) + 1, 0)).where(
-            log_entries.c.log_id == self._id
-        )
 
     def _rows(self) -> Select:
         return (

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from servanda.errors import InvalidRequest, RoomError
@@ -24,6 +24,11 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 SESSION_LIFETIME = timedelta(days=7)
 
+_CREDENTIAL = (
+    select(credentials.c.account_id, credentials.c.csrf, credentials.c.expires_at, accounts.c.username)
+    .join(accounts, accounts.c.id == credentials.c.account_id)
+    .where(credentials.c.digest == bindparam("digest"), credentials.c.kind == bindparam("kind"))
+)
 _hasher = PasswordHasher()  # argon2id, RFC 9106's second recommended parameters
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
@@ -87,11 +92,7 @@ def issue(engine: Engine, account: int, kind: str, label: str = "") -> tuple[str
 def identify(engine: Engine, secret: str, kind: str) -> Person | None:
     """Whose ``kind`` of secret this is (None if none, or expired)."""
     with engine.connect() as connection:
-        row = connection.execute(
-            select(credentials.c.account_id, credentials.c.csrf, credentials.c.expires_at, accounts.c.username)
-            .join(accounts, accounts.c.id == credentials.c.account_id)
-            .where(credentials.c.digest == _digest(secret), credentials.c.kind == kind)
-        ).first()
+        row = connection.execute(_CREDENTIAL, {"digest": _digest(secret), "kind": kind}).first()
     if row is None:
         return None
     if row.expires_at is not None and parse_timestamp(row.expires_at) <= datetime.now(timezone.utc):

@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
 from servanda.crypto import canonical_json, parse_json
 from servanda.errors import AccessDenied, InvalidRequest, NotFound, OutcomeError, RoomError, ServandaError
@@ -65,6 +65,18 @@ PROTOCOLS = ("alternating", "single-text")
 ROLES = ("party", "mediator", "observer")
 COMMENT_KINDS = ("comment", "question", "suggestion")
 MAX_COMMENT = 4000
+
+# The statements of every move and every read, built once (building costs more than running).
+_MEMBER = (
+    select(members, rooms.c.convener_id, accounts.c.username)
+    .join(rooms, rooms.c.id == members.c.room_id)
+    .join(accounts, accounts.c.id == members.c.account_id)
+    .where(members.c.room_id == bindparam("room"), members.c.account_id == bindparam("account"))
+)
+_SALTS = (select(preferences.c.party, preferences.c.salt)
+          .where(preferences.c.room_id == bindparam("room")).order_by(preferences.c.party))
+_LOCK_ROOM = select(rooms).where(rooms.c.id == bindparam("room")).with_for_update()
+_SET_STATE = update(rooms).where(rooms.c.id == bindparam("room")).values(state=bindparam("state"))
 
 #: ``listener(room_id, last_event_id)``, called after every commit that added events.
 Listener = Callable[[str, int], None]
@@ -328,9 +340,7 @@ class Rooms:
         never to be shown whole. Cached until a party's preferences change (each change
         draws a new salt)."""
         with self.engine.connect() as connection:
-            salts = tuple(connection.execute(select(preferences.c.party, preferences.c.salt)
-                                             .where(preferences.c.room_id == room_id)
-                                             .order_by(preferences.c.party)).all())
+            salts = tuple(connection.execute(_SALTS, {"room": room_id}).all())
         cached = self._scenarios.get(room_id)
         if cached is not None and cached[0] == salts:
             return cached[1]
@@ -462,9 +472,16 @@ class Rooms:
 
     def events(self, account: int, room_id: str, after: int = -1, limit: int | None = None) -> list[dict[str, Any]]:
         """The events after id ``after``, as ``account`` sees them."""
-        member = self.member(account, room_id)
+        return self.events_for(self.member(account, room_id), room_id, after, limit)
+
+    def events_for(self, member: Member, room_id: str, after: int = -1, limit: int | None = None) -> list[dict[str, Any]]:
+        """The events after id ``after``, as ``member`` (already checked) sees them; the
+        scenario is read only when some event has a package to score."""
         viewer = self.viewer(member, room_id)
-        return views.events(self.records(room_id, after, limit), self.scenario(room_id), viewer)
+        records = self.records(room_id, after, limit)
+        scoring = viewer.readable and any(kind.startswith(ROOM_EVENTS) and "outcome" in payload
+                                          for _, kind, _, payload in records)
+        return views.events(records, self.scenario(room_id) if scoring else None, viewer)
 
     def score(self, account: int, room_id: str, outcome: Mapping[str, Any]) -> dict[str, Any]:
         """A package scored for the parties ``account`` may read (the proposal composer)."""
@@ -596,14 +613,14 @@ class Rooms:
         """A write transaction holding the room's row lock; listeners hear of the events
         appended once it has committed."""
         with writing(self.engine) as connection:
-            row = connection.execute(select(rooms).where(rooms.c.id == room_id).with_for_update()).first()
+            row = connection.execute(_LOCK_ROOM, {"room": room_id}).first()
             if row is None:
                 raise NotFound(f"no room '{room_id}'")
             state = RoomState.model_validate_json(row.state)
             txn = _Txn(connection, row, state, self._ledger(room_id).bound(connection))
             yield txn
             if txn.state is not state:
-                connection.execute(update(rooms).where(rooms.c.id == room_id).values(state=txn.state.model_dump_json()))
+                connection.execute(_SET_STATE, {"room": room_id, "state": txn.state.model_dump_json()})
         self._announce(room_id, txn.appended)
 
     def _apply(self, txn: _Txn, state: RoomState, events: list[dict[str, Any]], member: Member | None) -> list[int]:
@@ -633,7 +650,7 @@ class Rooms:
                 listener(room_id, max(appended))
 
     def _next_id(self, txn: _Txn) -> int:
-        return txn.ledger.size
+        return txn.ledger.lock()
 
     def _act(self, room_id: str, step: Callable[[_Txn], list[int]]) -> list[int]:
         """Run one move in a room transaction, after ending the room if its deadline has
@@ -828,12 +845,7 @@ class Rooms:
 
 
 def _member(connection: Connection, room_id: str, account: int) -> Member:
-    row = connection.execute(
-        select(members, rooms.c.convener_id, accounts.c.username)
-        .join(rooms, rooms.c.id == members.c.room_id)
-        .join(accounts, accounts.c.id == members.c.account_id)
-        .where(members.c.room_id == room_id, members.c.account_id == account)
-    ).first()
+    row = connection.execute(_MEMBER, {"room": room_id, "account": account}).first()
     if row is None:
         raise NotFound(f"no room '{room_id}' that you are in")
     return Member(account, row.username, row.role, row.party, row.representative, row.convener_id == account)

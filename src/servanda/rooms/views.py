@@ -56,15 +56,15 @@ def scores(scenario: Scenario, viewer: Viewer, labels: Mapping[str, Any]) -> dic
     return {party: score(scenario, party, labels) for party in scenario.party_names if party in viewer.readable}
 
 
-def event(record: tuple[int, str, str, Any], scenario: Scenario, viewer: Viewer) -> dict[str, Any]:
-    """One event as ``viewer`` sees it."""
+def event(record: tuple[int, str, str, Any], scenario: Scenario | None, viewer: Viewer) -> dict[str, Any]:
+    """One event as ``viewer`` sees it (``scenario`` may be None when nothing is scored)."""
     seq, kind, at, payload = record
     if kind.startswith(ROOM_EVENTS):
         body = {key: value for key, value in payload.items() if key != "room"}
         kind_ = body["type"]
         category = "binding" if kind_ in BINDING else "discussion" if kind_ in DISCUSSION else "procedure"
         shown = {"id": seq, "at": at, "category": category, **body}
-        if "outcome" in body and viewer.readable:
+        if "outcome" in body and viewer.readable and scenario is not None:
             shown["scores"] = scores(scenario, viewer, body["outcome"])
         return shown
     statement = payload["entry"]["statement"]
@@ -75,7 +75,8 @@ def event(record: tuple[int, str, str, Any], scenario: Scenario, viewer: Viewer)
     }
 
 
-def events(records: Iterable[tuple[int, str, str, Any]], scenario: Scenario, viewer: Viewer) -> list[dict[str, Any]]:
+def events(records: Iterable[tuple[int, str, str, Any]], scenario: Scenario | None,
+           viewer: Viewer) -> list[dict[str, Any]]:
     return [event(record, scenario, viewer) for record in records]
 
 

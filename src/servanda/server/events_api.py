@@ -1,5 +1,9 @@
 """A room's events as Server-Sent Events, filtered for the viewer.
 
+The person's place in the room is checked when the stream opens (a person's place only
+ever grows: an observer may join as a party, never the reverse; a reconnect sees the new
+place); a mediator's grants are read again for every batch.
+
 Every event carries its id (the room ledger's entry number: gapless, increasing). A client
 that reconnects with ``Last-Event-ID`` (or ``?after=``) gets every event after that one,
 read from the store, then each new one as it is committed."""
@@ -36,7 +40,7 @@ async def stream(
     """Stream the room's events after ``Last-Event-ID`` (or ``after``; default: all)."""
     who = await run_in_threadpool(person, request)
     rooms = request.app.state.rooms
-    await run_in_threadpool(rooms.member, who.account, room_id)  # 404 for anyone not in the room
+    member = await run_in_threadpool(rooms.member, who.account, room_id)  # 404 for anyone not in the room
     cursor = _start(last_event_id, after)
     broker = request.app.state.broker
 
@@ -45,7 +49,7 @@ async def stream(
         with broker.subscribe(room_id) as wake:
             while True:
                 wake.clear()
-                batch = await run_in_threadpool(rooms.events, who.account, room_id, cursor, BATCH)
+                batch = await run_in_threadpool(rooms.events_for, member, room_id, cursor, BATCH)
                 for event in batch:
                     yield ServerSentEvent(data=json.dumps(event, separators=(",", ":")), id=str(event["id"]),
                                           event=event["type"])
