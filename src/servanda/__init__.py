@@ -47,6 +47,9 @@ _LAZY = {
     "verify_bundle": "servanda.treaty",
     "export_bundle": "servanda.treaty",
     "Ledger": "servanda.ledger",
+    "Rooms": "servanda.rooms",
+    "Client": "servanda.client",
+    "create_app": "servanda.server",
 }
 
 
@@ -57,7 +60,10 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Analysis",
+    "Client",
     "Ledger",
+    "Rooms",
+    "create_app",
     "TreatyRecord",
     "UncertainScenario",
     "adjusted_winner",
