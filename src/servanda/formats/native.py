@@ -120,7 +120,10 @@ def from_document(data: Any, source: str = "<document>") -> UncertainScenario:
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     """The data of a YAML document and the line of every key and item in it; duplicate
     keys and aliases are rejected, every problem is one ScenarioError with its line."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # reads the text: a non-printable character fails here
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {' '.join(str(exc).split())}", source=source) from None
     try:
         root = loader.get_single_node()
         if root is None:

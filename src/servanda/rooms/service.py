@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
 from servanda.crypto import canonical_json, parse_json
@@ -57,9 +58,10 @@ from servanda.store import (
 )
 from servanda.treaty.drafts import implied_outcome
 from servanda.treaty.record import ROOM_EVENTS, TreatyRecord
-from servanda.treaty.statements import DraftVersion, Envelope, Power, Revocation, parse_statement
+from servanda.treaty.statements import DraftVersion, Envelope, Name, Power, Revocation, parse_statement
 
 _log = logging.getLogger(__name__)
+_NAME = TypeAdapter(Name)
 
 PROTOCOLS = ("alternating", "single-text")
 ROLES = ("party", "mediator", "observer")
@@ -139,9 +141,7 @@ class Rooms:
                bots_by_party: Mapping[str, str] | None = None) -> str:
         """A new room from ``scenario``, convened by ``account``; its id."""
         model = scenario.scenario if isinstance(scenario, UncertainScenario) else scenario
-        title = (title or model.name).strip()
-        if not title or len(title) > 200:
-            raise InvalidRequest("a title has 1 to 200 characters", field="title")
+        title = _title(title if title is not None else model.name, given=title is not None)
         if protocol_name not in PROTOCOLS:
             raise InvalidRequest(f"unknown protocol; expected one of {', '.join(PROTOCOLS)}", field="protocol")
         if rounds is None and seconds is None:
@@ -900,6 +900,10 @@ def _outcome(scenario: Scenario, outcome: Any) -> dict[str, Any]:
     unknown = sorted(set(outcome) - set(space.names))
     if unknown:
         raise InvalidRequest(f"unknown issue '{unknown[0]}'", field=f"outcome.{unknown[0]}")
+    typed = [issue for issue, option in outcome.items() if isinstance(option, bool) or
+             not isinstance(option, str | int | float)]
+    if typed:
+        raise InvalidRequest("an option is a name or a number", field=f"outcome.{typed[0]}")
     missing = [name for name in space.names if name not in outcome]
     if missing:
         raise InvalidRequest(f"the package leaves issue '{missing[0]}' open", field=f"outcome.{missing[0]}")
@@ -972,6 +976,17 @@ def _require_table(scenario: Scenario, bots_by_party: Mapping[str, str]) -> None
             _table(scenario)
         except ServandaError as exc:
             raise InvalidRequest(f"bots cannot play this scenario: {exc}", field="bots") from None
+
+
+def _title(text: str, given: bool) -> str:
+    """A room's title as the ledger's opening statement will hold it (1 to 200 printable
+    characters, NFC); the scenario's name when none is given."""
+    try:
+        return _NAME.validate_python(text.strip())
+    except ValueError as exc:
+        reason = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
+        where = "" if given else " (the scenario's name, as no title was given)"
+        raise InvalidRequest(f"not a usable title{where}: {reason}", field="title") from None
 
 
 def _new_id(size: int) -> str:

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from servanda.rooms import accounts
 from servanda.rooms.accounts import Person
 from servanda.server import schemas
+from servanda.server.problems import REFUSALS
 from servanda.server.security import SESSION_COOKIE, client_address, person
 
-router = APIRouter(prefix="/api", tags=["accounts"])
+router = APIRouter(prefix="/api", responses=REFUSALS, tags=["accounts"])
 
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=schemas.Account)

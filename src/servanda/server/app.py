@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.logins = Limiter(settings.login_limit, engine)
     app.state.registrations = Limiter(settings.registration_limit, engine)
     problems.install(app)
+    problems.document(app)
     app.include_router(accounts_api.router)
     app.include_router(rooms_api.router)
     app.include_router(events_api.router)

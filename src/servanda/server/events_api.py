@@ -18,9 +18,10 @@ from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from servanda.errors import InvalidRequest
+from servanda.server.problems import REFUSALS
 from servanda.server.security import person
 
-router = APIRouter(prefix="/api", tags=["events"])
+router = APIRouter(prefix="/api", responses=REFUSALS, tags=["events"])
 
 BATCH = 500
 RECHECK_SECONDS = 5.0

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from servanda.server.schemas import Problem
 from servanda.errors import (
     AccessDenied,
     BundleError,
@@ -25,6 +26,19 @@ from servanda.errors import (
 )
 
 MEDIA_TYPE = "application/problem+json"
+
+#: The refusals every operation may answer, documented with the problem+json schema.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The request could not be read (a body that is not UTF-8 JSON)."},
+    401: {"model": Problem, "description": "Not signed in (no, or no valid, bearer token or session)."},
+    403: {"model": Problem, "description": "Forbidden: not yours to do (or a session request without its CSRF token)."},
+    404: {"model": Problem, "description": "No such room, invitation or party — or none you are in."},
+    409: {"model": Problem, "description": "Refused by the room's state or rules (not your turn, ended, red line)."},
+    422: {"model": Problem, "description": "Invalid request; `field` names the part at fault."},
+    429: {"model": Problem, "description": "Too many attempts; see Retry-After."},
+}
+#: Operations open to anyone: signing up and signing in.
+PUBLIC = {("post", "/api/accounts"), ("post", "/api/tokens"), ("post", "/api/session")}
 _log = logging.getLogger(__name__)
 
 _TITLES = {
@@ -97,3 +111,35 @@ def _dotted(loc: tuple | list) -> str:
     for part in parts:
         text += f"[{part}]" if part.isdigit() else f".{part}"
     return text.lstrip(".") or (str(loc[0]) if loc else "")
+
+
+def document(app: FastAPI) -> None:
+    """Complete the OpenAPI document: refusals as ``application/problem+json``, and how to
+    sign in (bearer token, or session cookie with its CSRF header)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                for code, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if code.startswith("4") and "application/json" in content:
+                        content[MEDIA_TYPE] = content.pop("application/json")
+                if (method, path) in PUBLIC:
+                    operation["security"] = []
+        components = schema.setdefault("components", {})
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "A token from POST /api/tokens (the Python client and the CLI)."},
+            "session": {"type": "apiKey", "in": "cookie", "name": "servanda_session",
+                        "description": "A browser session from POST /api/session; every state-changing "
+                                       "request must also send its CSRF token in X-CSRF-Token."},
+        }
+        schema["security"] = [{"bearer": []}, {"session": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi

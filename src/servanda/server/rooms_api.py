@@ -12,11 +12,12 @@ from servanda.formats.native import loads_uncertain_yaml
 from servanda.rooms import Rooms
 from servanda.rooms.accounts import Person
 from servanda.server import schemas
+from servanda.server.problems import REFUSALS
 from servanda.server.security import person
 from servanda.treaty.bundle import export_bundle
 from servanda.treaty.statements import Envelope
 
-router = APIRouter(prefix="/api", tags=["rooms"])
+router = APIRouter(prefix="/api", responses=REFUSALS, tags=["rooms"])
 
 RoomId = str
 

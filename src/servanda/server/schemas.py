@@ -5,14 +5,31 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-Option = str | int | float
+Option = StrictStr | StrictInt | StrictFloat  # a JSON true/false is no option
 Package = dict[str, Option]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class ProblemField(BaseModel):
+    field: str | None
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    field: str | None = Field(None, description="The part of the request at fault, e.g. outcome.army_cap.")
+    errors: list[ProblemField] | None = None
 
 
 class Credentials(_In):
