@@ -56,7 +56,8 @@ async def stream(
                                           event=event["type"])
                 if batch:
                     cursor = batch[-1]["id"]
-                    continue
+                if len(batch) == BATCH:
+                    continue  # more to read; otherwise caught up: anything newer sets ``wake``
                 try:
                     await asyncio.wait_for(wake.wait(), RECHECK_SECONDS)
                 except TimeoutError:

@@ -8,8 +8,10 @@ begin, so that two writers never both read the same "next sequence number".
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from sqlalchemy.exc import DBAPIError
 
 from servanda.errors import LedgerError
 from servanda.store import migrate
+
+#: Per SQLite engine, the lock its writing threads queue on (see :func:`writing`).
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 #: Execution option of a connection whose transactions will write (see :func:`writing`).
 _WRITE = "servanda_write"
@@ -51,6 +56,7 @@ def open_database(location: str | Path) -> Engine:
             raise LedgerError(f"{path}: is a directory, not a database file")
         engine = create_engine(URL.create("sqlite+pysqlite", database=str(path)))
     if engine.dialect.name == "sqlite":
+        _WRITERS[engine] = threading.RLock()
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
     try:
@@ -80,8 +86,13 @@ def shown(location: str) -> str:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A transaction that will write: on SQLite it holds the write lock from its start, so
-    what it reads cannot change before it commits. Commits on leaving without error."""
-    with engine.connect() as connection:
+    what it reads cannot change before it commits. Commits on leaving without error.
+
+    SQLite has one writer at a time; the threads of one process queue for it on a lock
+    here, in order, instead of polling the database file's lock with growing sleeps
+    (``busy_timeout``), which still arbitrates between processes."""
+    lock = _WRITERS.get(engine) if engine.dialect.name == "sqlite" else None
+    with lock if lock is not None else nullcontext(), engine.connect() as connection:
         connection.execution_options(**{_WRITE: True})
         with connection.begin():
             yield connection
