@@ -66,6 +66,7 @@ _NAME = TypeAdapter(Name)
 PROTOCOLS = ("alternating", "single-text")
 ROLES = ("party", "mediator", "observer")
 COMMENT_KINDS = ("comment", "question", "suggestion")
+RECENT_EVENTS = 256  # per room, kept in memory for its streams
 MAX_COMMENT = 4000
 
 # The statements of every move and every read, built once (building costs more than running).
@@ -114,6 +115,7 @@ class _Txn:
     state: RoomState
     ledger: Ledger
     appended: list[int] = field(default_factory=list)
+    written: list[tuple[int, str, str, Any]] = field(default_factory=list)  # as records() gives them
 
 
 class Rooms:
@@ -128,6 +130,7 @@ class Rooms:
         self._strategies: dict[tuple[str, str], Strategy] = {}
         self._facts: dict[str, _Facts] = {}
         self._scenarios: dict[str, tuple[tuple, Scenario]] = {}  # room -> (salts, scenario)
+        self._recent: dict[str, list[tuple[int, str, str, Any]]] = {}  # room -> its latest events
         self._lock = threading.Lock()
 
     def listen(self, listener: Listener) -> None:
@@ -481,7 +484,14 @@ class Rooms:
         records = self.records(room_id, after, limit)
         scoring = viewer.readable and any(kind.startswith(ROOM_EVENTS) and "outcome" in payload
                                           for _, kind, _, payload in records)
-        return views.events(records, self.scenario(room_id) if scoring else None, viewer)
+        if not scoring:
+            return views.events(records, None, viewer)
+        # A stream scores with the preferences its own record says are in force: every
+        # change of them is a "preferences" event, so one in the batch means read them again.
+        cached = self._scenarios.get(room_id)
+        changed = any(kind == ROOM_EVENTS + "preferences" for _, kind, _, _ in records)
+        scenario = cached[1] if cached is not None and not changed else self.scenario(room_id)
+        return views.events(records, scenario, viewer)
 
     def score(self, account: int, room_id: str, outcome: Mapping[str, Any]) -> dict[str, Any]:
         """A package scored for the parties ``account`` may read (the proposal composer)."""
@@ -512,7 +522,19 @@ class Rooms:
 
     def records(self, room_id: str, after: int = -1, limit: int | None = None) -> list[tuple[int, str, str, Any]]:
         """The room's events after id ``after``: ``(id, kind, appended_at, payload)`` with
-        the payload parsed (a room record, or a treaty record's envelope)."""
+        the payload parsed (a room record, or a treaty record's envelope).
+
+        The latest events this process committed are kept in memory: the streams of a room
+        read each new event once from there rather than once each from the database (an
+        entry never changes; events committed by other processes are read from the store)."""
+        with self._lock:
+            recent = self._recent.get(room_id, ())
+            run = []
+            for record in recent:
+                if record[0] == after + 1 + len(run):
+                    run.append(record)
+            if run:
+                return run if limit is None else run[:limit]
         ledger = self._ledger(room_id)
         stop = None if limit is None else after + 1 + limit
         return [(entry.seq, entry.kind, entry.appended_at, parse_json(entry.data))
@@ -585,6 +607,8 @@ class Rooms:
                 self._require_draft_of_agreement(room_id, txn.state, statement)
             act = record.submit(envelope)
             txn.appended.append(act.seq)
+            entry = txn.ledger.entry(act.seq)
+            txn.written.append((entry.seq, entry.kind, entry.appended_at, parse_json(entry.data)))
             if isinstance(statement, DraftVersion):
                 txn.state = protocol.mark_drafted(txn.state)
             self._notify_in(txn, act.seq)
@@ -621,7 +645,20 @@ class Rooms:
             yield txn
             if txn.state is not state:
                 connection.execute(_SET_STATE, {"room": room_id, "state": txn.state.model_dump_json()})
+        self._remember(room_id, txn.written)
         self._announce(room_id, txn.appended)
+
+    def _remember(self, room_id: str, written: list[tuple[int, str, str, Any]]) -> None:
+        """Keep the events just committed (in order of their ids: two transactions may
+        finish in either order) among the room's latest."""
+        if not written:
+            return
+        with self._lock:
+            recent = self._recent.setdefault(room_id, [])
+            known = {record[0] for record in recent}
+            recent.extend(record for record in written if record[0] not in known)
+            recent.sort(key=lambda record: record[0])
+            del recent[:-RECENT_EVENTS]
 
     def _apply(self, txn: _Txn, state: RoomState, events: list[dict[str, Any]], member: Member | None) -> list[int]:
         ids = [self._append(txn, event, by=member) for event in events]
@@ -636,6 +673,7 @@ class Rooms:
                 record["representative"] = by.representative
         entry = txn.ledger.append(ROOM_EVENTS + event["type"], canonical_json(record))
         txn.appended.append(entry.seq)
+        txn.written.append((entry.seq, entry.kind, entry.appended_at, record))
         self._notify_in(txn, entry.seq)
         return entry.seq
 
