@@ -64,7 +64,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from timing import best_of, duration, markdown_table
+from timing import best_of, duration, filesystem, markdown_table
 
 ENTRY_BYTES = 64
 #: SQLite's names for ``PRAGMA synchronous`` values.
@@ -169,22 +169,6 @@ def _ratio(theirs: float, ours: float) -> str:
 # -- durable appends ---------------------------------------------------------------------
 
 
-def _filesystem(path: Path) -> str:
-    """The type and device of the mount holding ``path``, from /proc/mounts."""
-    best, found = "", "unknown file system"
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return found
-    target = str(path.resolve())
-    for line in mounts:
-        device, point, kind = line.split()[:3]
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, found = point, f"{kind} ({device} on {point})"
-    return found
-
-
 def append_rows(count: int, seed: int, folder: Path) -> tuple[list[list[str]], list[str]]:
     """Durable appends of ``count`` entries on each side, and notes on their settings."""
     from pymerkle import SqliteTree
@@ -222,7 +206,7 @@ def append_rows(count: int, seed: int, folder: Path) -> tuple[list[list[str]], l
         ["  per append", "-", duration(ours_s / count), duration(theirs_s / count), "", ""],
     ]  # fmt: skip
     notes = [
-        f"Durable appends, in {folder} on {_filesystem(folder)}:",
+        f"Durable appends, in {folder} on {filesystem(folder)}:",
         f"- Servanda Ledger.append: journal_mode={ours_journal}, "
         f"synchronous={SYNCHRONOUS.get(ours_sync, ours_sync)} (set by servanda.store), one "
         "immediate transaction per entry (reads the next number, inserts), committed before "

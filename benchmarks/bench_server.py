@@ -92,7 +92,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from timing import duration, markdown_table
+from timing import duration, filesystem, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "examples" / "job-offer.yaml"
@@ -110,6 +110,8 @@ DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 #: How the server is started (``serve`` and its options follow); a profiling wrapper may
 #: stand in for it.
 SERVANDA = [sys.executable, "-m", "servanda"]
+#: Server processes for PostgreSQL (`servanda serve --workers`); SQLite serves one process.
+POSTGRES_WORKERS = 1
 #: What packages cycle through: inside both parties' red lines.
 SALARIES = tuple(range(95_000, 120_001, 2_500))
 REMOTE = ("remote_1_day", "remote_2_days", "remote_3_days")
@@ -153,35 +155,6 @@ def _machine_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _filesystem(path: Path) -> str:
-    """The type and device of the file system holding ``path``, from /proc/mounts."""
-    best, found = "", "an unknown file system"
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return found
-    target = str(path.resolve())
-    for line in mounts:
-        device, point, kind = line.split()[:3]
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, found = point, f"{kind} ({device})"
-    return found
-
-
 # -- the database and the server ---------------------------------------------------------
 
 
@@ -195,14 +168,16 @@ class Database:
     def pids(self) -> list[int]:
         if self.postmaster is None:
             return []
-        return [self.postmaster, *_children(self.postmaster)]
+        from postgres_server import children
+
+        return [self.postmaster, *children(self.postmaster)]
 
 
 @contextlib.contextmanager
 def database(kind: str, folder: Path) -> Iterator[Database]:
     """A new, migrated database of ``kind``."""
     if kind == "sqlite":
-        note = f"SQLite {sqlite3.sqlite_version}, a new file in {folder} on {_filesystem(folder)}"
+        note = f"SQLite {sqlite3.sqlite_version}, a new file in {folder} on {filesystem(folder)}"
         yield Database(kind, str(folder / "servanda.db"), notes=[note])
         return
     sys.path.insert(0, str(ROOT / "tests"))
@@ -218,7 +193,7 @@ def database(kind: str, folder: Path) -> Iterator[Database]:
         version = subprocess.run([str(server.bindir / "postgres"), "--version"],
                                  capture_output=True, text=True).stdout.strip()
         yield Database(kind, url, server.pid(), notes=[
-            f"{version}, a throwaway cluster in {server.base} on {_filesystem(server.base)} "
+            f"{version}, a throwaway cluster in {server.base} on {filesystem(server.base)} "
             "(tests/postgres_server.py: fsync and synchronous_commit on)"])
     finally:
         server.close()
@@ -236,6 +211,8 @@ def serve(db: Database, log: Path) -> Iterator[tuple[str, int]]:
     port = _free_port()
     command = [*SERVANDA, "serve", "--db", db.url, "--port", str(port),
                "--login-limit", "100000/minute"]
+    if db.url.startswith("postgresql") and POSTGRES_WORKERS > 1:
+        command += ["--workers", str(POSTGRES_WORKERS)]
     with open(log, "ab") as output:
         process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -673,10 +650,14 @@ def main() -> None:
                         help="offers per second in all, paced evenly over the rooms: latency at "
                              "a given load (default: every client counters at once, the most "
                              "the server sustains)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes on PostgreSQL (servanda serve --workers; default 1)")
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--dir", type=Path, default=None,
                         help="where the SQLite file goes (default: a new temporary directory)")
     args = parser.parse_args()
+    global POSTGRES_WORKERS
+    POSTGRES_WORKERS = max(1, args.workers)
     seconds = args.seconds if args.seconds is not None else 2.0 if args.quick else 10.0
     warm_up = args.warm_up if args.warm_up is not None else 1.0 if args.quick else 3.0
     wanted = args.clients or ("10,100" if args.quick else "10,100,200")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 REPEAT_BUDGET = 2.0  # seconds: repeat a timed call while the runs so far took less
@@ -39,3 +40,19 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines)
+
+
+def filesystem(path: Path) -> str:
+    """The type and device of the mount holding ``path``, from /proc/mounts."""
+    best, found = "", "an unknown file system"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return found
+    target = str(path.resolve())
+    for line in mounts:
+        device, point, kind = line.split()[:3]
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, found = point, f"{kind} ({device} on {point})"
+    return found

@@ -108,7 +108,7 @@ def process_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     """The live processes whose parent is ``pid`` (the postmaster's backends and workers)."""
     found = []
     for entry in Path("/proc").iterdir():
@@ -271,7 +271,7 @@ class PostgresServer:
         pid = self.pid()
         if pid is None or self._postmaster is None:
             return
-        pids = [pid, *_children(pid)]
+        pids = [pid, *children(pid)]
         for victim in pids:
             try:
                 os.kill(victim, signal.SIGKILL)
