@@ -32,7 +32,7 @@ class Move:
     outcome: int | None = None
 
 
-def history(table: OutcomeTable, records: Sequence[dict], started: datetime, state: RoomState) -> list[Event]:
+def history(table: OutcomeTable, records: Sequence[tuple[int, dict]], state: RoomState) -> list[Event]:
     """The room's offers and replies as engine events (outcomes as indices, parties as
     positions, the mediator as -1)."""
     names = list(table.scenario.party_names)

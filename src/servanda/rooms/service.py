@@ -849,7 +849,7 @@ class Rooms:
                 self._apply(txn, ended, events, None)
                 return False
             room_records = [(seq, payload) for seq, kind, _, payload in self._room_records(txn)]
-            record = bots.history(table, room_records, started, state)
+            record = bots.history(table, room_records, state)
             strategy = self._strategy(room_id, party, bot_seats[party])
             seed = int.from_bytes(hashlib.sha256(f"{room_id}:{party}:{len(record)}".encode()).digest()[:8], "big")
             move = bots.decide(strategy, table, party, state, record, datetime.now(timezone.utc), started,
