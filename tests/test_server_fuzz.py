@@ -377,7 +377,9 @@ def _exchange(api: Api, case, headers: dict[str, str], **options: Any):
         operation = f"{case.operation.method.upper()} {case.operation.path}"
         if operation in COUNTED_ATTEMPTS and "rate_counters" in changes:
             counted = changes.pop("rate_counters")
-            assert len(counted["new"]) == 1 and counted["new"][0][0].startswith("LIMITER/"), counted
+            # the attempt per address, and per address and username when one is given
+            assert 1 <= len(counted["new"]) <= 2 and all(row[0].startswith(("LIMITER/", "ADDRESS/"))
+                                                         for row in counted["new"]), counted
         assert not changes, f"a refused request ({status}) changed stored data: {changes}\n" \
                             f"{case.as_curl_command(headers)}"
     return response

@@ -17,7 +17,8 @@ one request at a time instead of in one run:
 
 Both end at the deadline — ``rounds`` rounds and/or the wall-clock ``ends_at`` — or when
 a party walks away. After an agreement and before it is drafted, any party may propose a
-post-settlement improvement; it replaces the agreement only if every other party accepts it.
+post-settlement improvement; it replaces the agreement only if every other party accepts it
+(the room does not judge it: that would tell the proposer about the others' preferences).
 
 Red lines and preferences are not this module's business: the room checks them before it
 asks these rules (:mod:`servanda.rooms.service`). Every function returns the new state and

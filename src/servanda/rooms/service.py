@@ -372,8 +372,6 @@ class Rooms:
                                 field="outcome")
 
         def step(txn: _Txn) -> list[int]:
-            if txn.state.phase is Phase.AGREEMENT:
-                _require_improvement(scenario, txn.state, labels)
             return self._apply(txn, *protocol.propose(txn.state, actor, labels, self._next_id(txn)), member)
 
         return self._act(room_id, step)
@@ -840,9 +838,12 @@ class Rooms:
             if txn.state != state:  # someone acted meanwhile: look again
                 return True
             if state.phase is Phase.AGREEMENT:
-                # A post-settlement improvement is checked to leave every party at least as
-                # well off as the agreement: a bot, bound by no red line it breaks, accepts it.
-                self._apply(txn, *protocol.accept(state, party, self._next_id(txn)), bot)
+                # A post-settlement proposal: a bot accepts what leaves it at least as well off
+                # as the agreement without breaking its own red lines, and rejects the rest.
+                if _no_worse(scenario, party, state.agreement, state.improvement.outcome):
+                    self._apply(txn, *protocol.accept(state, party, self._next_id(txn)), bot)
+                else:
+                    self._apply(txn, *protocol.reject(state, party), bot)
                 return True
             ended, events = protocol.close_if_expired(state, datetime.now(timezone.utc))
             if events:
@@ -961,20 +962,6 @@ def _broken(scenario: Scenario, party: str, labels: Mapping[str, Any]) -> list[s
     return [line.name for line in scenario.party(party).red_lines if bool(line.violated(digits)[0])]
 
 
-def _require_improvement(scenario: Scenario, state: RoomState, labels: Mapping[str, Any]) -> None:
-    """A post-settlement proposal must leave every party at least as well off as the
-    agreement and one better (judged on everyone's preferences, revealed to no one)."""
-    from servanda.analysis.utilities import utilities
-
-    rows = np.vstack([_digits(scenario, state.agreement), _digits(scenario, labels)])
-    agreed, proposed = utilities(scenario, rows)
-    breaks_new = any(_broken(scenario, p, labels) and not _broken(scenario, p, state.agreement)
-                     for p in scenario.party_names)
-    if breaks_new or not (np.all(proposed >= agreed - 1e-12) and np.any(proposed > agreed + 1e-12)):
-        raise RoomError("a post-settlement proposal must be at least as good as the agreement for every party "
-                        "and better for one; this one is not", field="outcome")
-
-
 def _bot_to_move(state: RoomState, bot_seats: Mapping[str, str]) -> str | None:
     pending = state.improvement
     if state.phase is Phase.AGREEMENT and pending is not None and not state.drafted:
@@ -992,6 +979,13 @@ def _bot_to_move(state: RoomState, bot_seats: Mapping[str, str]) -> str | None:
         if party in bot_seats and party not in state.accepted_by and party not in state.rejected_by:
             return party
     return None
+
+
+def _no_worse(scenario: Scenario, party: str, agreed: Mapping[str, Any], proposed: Mapping[str, Any]) -> bool:
+    """Whether ``proposed`` is at least as good as ``agreed`` for ``party`` and breaks none of
+    its red lines."""
+    own = views.score(scenario, party, proposed)
+    return not own["breaks"] and own["utility"] >= views.score(scenario, party, agreed)["utility"]
 
 
 def _commitment_event(row: Any) -> dict[str, Any]:

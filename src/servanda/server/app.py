@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rooms.listen(broker.notify)
     app.state.settings, app.state.engine, app.state.rooms, app.state.broker = settings, engine, rooms, broker
     app.state.logins = Limiter(settings.login_limit, engine)
-    app.state.registrations = Limiter(settings.registration_limit, engine)
+    app.state.registrations = Limiter(settings.registration_limit, engine, spread=1)
     problems.install(app)
     problems.document(app)
     app.include_router(accounts_api.router)

@@ -21,17 +21,24 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class Limiter:
-    """Fixed-window limits on attempts, per key (client address and username), counted in
-    the database so that every server process shares them."""
+    """Fixed-window limits on attempts, counted in the database so that every server process
+    shares them: ``rule`` per key (client address and username), and ``spread`` times as
+    many per client address alone (trying many usernames from one address)."""
 
-    def __init__(self, rule: str, engine: Engine):
+    def __init__(self, rule: str, engine: Engine, spread: int = 10):
         self.rule = parse(rule)
+        self.per_address = type(self.rule)(self.rule.amount * spread, self.rule.multiples, "ADDRESS")
         self._limiter = FixedWindowRateLimiter(DatabaseStorage(engine))
 
-    def hit(self, *key: str) -> None:
-        """Count an attempt; a 429 with ``Retry-After`` once the limit is reached."""
-        if not self._limiter.hit(self.rule, *key):
-            reset, _ = self._limiter.get_window_stats(self.rule, *key)
+    def hit(self, address: str, *key: str) -> None:
+        """Count an attempt; a 429 with ``Retry-After`` once a limit is reached."""
+        self._hit(self.per_address, address)
+        if key:
+            self._hit(self.rule, address, *key)
+
+    def _hit(self, rule, *key: str) -> None:
+        if not self._limiter.hit(rule, *key):
+            reset, _ = self._limiter.get_window_stats(rule, *key)
             wait = max(1, int(reset - time.time()))
             raise HTTPException(429, f"too many attempts; try again in {wait} s", headers={"Retry-After": str(wait)})
 
