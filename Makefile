@@ -30,6 +30,8 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_uncertainty.py
 	$(BIN)/python benchmarks/bench_opponent_models.py
 	$(BIN)/python benchmarks/bench_negotiation.py
+	bash scripts/ensure-postgres.sh
+	$(BIN)/python benchmarks/bench_server.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
