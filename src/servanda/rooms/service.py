@@ -29,11 +29,10 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
 from servanda.crypto import canonical_json, parse_json
-from servanda.errors import AccessDenied, InvalidRequest, NotFound, OutcomeError, RoomError, ServandaError
+from servanda.errors import AccessDenied, InvalidRequest, NotFound, RoomError, ServandaError
 from servanda.formats.drafts import ClauseDoc, DraftDoc
 from servanda.ledger import Ledger
 from servanda.ledger.timestamps import parse_timestamp, utc_timestamp
@@ -43,7 +42,7 @@ from servanda.model.uncertainty import UncertainScenario
 from servanda.negotiation.strategies import make_strategy
 from servanda.negotiation.strategy import Strategy
 from servanda.negotiation.table import OutcomeTable
-from servanda.rooms import bots, protocol, scenarios, views
+from servanda.rooms import bots, checks, protocol, scenarios, views
 from servanda.rooms.protocol import MEDIATOR, Phase, RoomState
 from servanda.store import (
     accounts,
@@ -58,10 +57,9 @@ from servanda.store import (
 )
 from servanda.treaty.drafts import implied_outcome
 from servanda.treaty.record import ROOM_EVENTS, TreatyRecord
-from servanda.treaty.statements import DraftVersion, Envelope, Name, Power, Revocation, parse_statement
+from servanda.treaty.statements import DraftVersion, Envelope, Power, Revocation, parse_statement
 
 _log = logging.getLogger(__name__)
-_NAME = TypeAdapter(Name)
 
 PROTOCOLS = ("alternating", "single-text")
 ROLES = ("party", "mediator", "observer")
@@ -144,7 +142,7 @@ class Rooms:
                bots_by_party: Mapping[str, str] | None = None) -> str:
         """A new room from ``scenario``, convened by ``account``; its id."""
         model = scenario.scenario if isinstance(scenario, UncertainScenario) else scenario
-        title = _title(title if title is not None else model.name, given=title is not None)
+        title = checks.title(title if title is not None else model.name, given=title is not None)
         if protocol_name not in PROTOCOLS:
             raise InvalidRequest(f"unknown protocol; expected one of {', '.join(PROTOCOLS)}", field="protocol")
         if rounds is None and seconds is None:
@@ -238,8 +236,8 @@ class Rooms:
             raise InvalidRequest(f"unknown role; expected one of {', '.join(ROLES)}", field="role")
         public = self._public(room_id)
         if role == "party":
-            party_doc = _party_doc(public, party)
-            representative, representative_role = _representative(party_doc, representative, representative_role)
+            party_doc = checks.party_doc(public, party)
+            representative, representative_role = checks.representative(party_doc, representative, representative_role)
         elif party is not None or representative is not None:
             raise InvalidRequest(f"a {role} acts for no party", field="party")
         token = _new_id(24)
@@ -364,9 +362,9 @@ class Rooms:
         member = self.member(account, room_id)
         actor = self._actor(member, room_id)
         scenario = self.scenario(room_id)
-        labels = _outcome(scenario, outcome)
+        labels = checks.package(scenario, outcome)
         if actor != MEDIATOR:
-            broken = _broken(scenario, actor, labels)
+            broken = checks.broken_red_lines(scenario, actor, labels)
             if broken:
                 raise RoomError(f"this offer breaks your red line '{broken[0]}'; an offer binds its proposer",
                                 field="outcome")
@@ -384,8 +382,8 @@ class Rooms:
 
         def step(txn: _Txn) -> list[int]:
             on_table = txn.state.improvement.outcome if txn.state.improvement else txn.state.offer
-            if on_table is not None and _broken(scenario, party, on_table):
-                raise RoomError(f"this offer breaks your red line '{_broken(scenario, party, on_table)[0]}'; "
+            if on_table is not None and checks.broken_red_lines(scenario, party, on_table):
+                raise RoomError(f"this offer breaks your red line '{checks.broken_red_lines(scenario, party, on_table)[0]}'; "
                                 "red lines bind")
             return self._apply(txn, *protocol.accept(txn.state, party, self._next_id(txn)), member)
 
@@ -422,7 +420,7 @@ class Rooms:
         if outcome is not None:
             if kind != "suggestion":
                 raise InvalidRequest("only a suggestion carries a package", field="outcome")
-            event["outcome"] = _outcome(self.scenario(room_id), outcome)
+            event["outcome"] = checks.package(self.scenario(room_id), outcome)
         with self._room(room_id) as txn:
             return self._append(txn, event, by=member)
 
@@ -495,7 +493,7 @@ class Rooms:
         """A package scored for the parties ``account`` may read (the proposal composer)."""
         member = self.member(account, room_id)
         scenario = self.scenario(room_id)
-        labels = _outcome(scenario, outcome)
+        labels = checks.package(scenario, outcome)
         return {"outcome": labels, "scores": views.scores(scenario, self.viewer(member, room_id), labels)}
 
     def improvements(self, account: int, room_id: str, outcome: Mapping[str, Any] | None = None,
@@ -513,7 +511,7 @@ class Rooms:
             outcome = state.agreement if state.agreement is not None else state.offer
             if outcome is None:
                 raise RoomError("there is no offer on the table to improve; give a package")
-        labels = _outcome(scenario, outcome)
+        labels = checks.package(scenario, outcome)
         return views.improvements(scenario, labels, self.viewer(member, room_id), top)
 
     # -- reading events ----------------------------------------------------------------------
@@ -551,10 +549,10 @@ class Rooms:
         values = dict(fields)
         try:
             if act == "party":
-                statement = record.party_statement(party, _hex(values, "key"))
+                statement = record.party_statement(party, checks.key_hex(values, "key"))
             elif act == "office":
                 role = Role(values.get("role", ""))
-                statement = record.office_statement(party, _text(values, "holder"), role, _hex(values, "key"))
+                statement = record.office_statement(party, checks.required_text(values, "holder"), role, checks.key_hex(values, "key"))
             elif act == "mandate":
                 powers = values.get("powers", [])
                 if not isinstance(powers, list):
@@ -562,19 +560,19 @@ class Rooms:
                                          field="fields.powers")
                 powers = [Power(p) for p in powers]
                 statement = record.mandate_statement(
-                    party, _text(values, "holder"), _hex(values, "key"), powers,
-                    _time(values, "not_before"), _time(values, "not_after"), _flag(values, "delegable"),
-                    _optional_text(values, "parent"),
+                    party, checks.required_text(values, "holder"), checks.key_hex(values, "key"), powers,
+                    checks.time_field(values, "not_before"), checks.time_field(values, "not_after"), checks.flag(values, "delegable"),
+                    checks.optional_text(values, "parent"),
                 )
             elif act == "revocation":
-                statement = record.revocation_statement(_text(values, "target"), str(values.get("reason", "")))
+                statement = record.revocation_statement(checks.required_text(values, "target"), str(values.get("reason", "")))
             elif act == "draft":
                 statement = record.draft_statement(self._draft_doc(room_id, values), party, member.representative)
             elif act == "signature":
-                statement = record.signature_statement(party, member.representative, _version(values),
-                                                       _optional_text(values, "mandate"))
+                statement = record.signature_statement(party, member.representative, checks.version(values),
+                                                       checks.optional_text(values, "mandate"))
             elif act == "ratification":
-                statement = record.ratification_statement(party, _version(values),
+                statement = record.ratification_statement(party, checks.version(values),
                                                           str(values.get("instrument", "")))
             else:
                 raise InvalidRequest("unknown act; expected party, office, mandate, revocation, draft, "
@@ -792,7 +790,7 @@ class Rooms:
         return DraftDoc(
             title=str(values.get("title") or public["name"]),
             parties=list(state.order),
-            requires_ratification=_flag(values, "requires_ratification"),
+            requires_ratification=checks.flag(values, "requires_ratification"),
             clauses=[ClauseDoc.model_validate(clause) for clause in clauses],
         )
 
@@ -905,63 +903,6 @@ def _require_phase(state: RoomState, phase: Phase) -> None:
         raise RoomError(f"the negotiation has ended ({state.ending})")
 
 
-def _party_doc(public: Mapping[str, Any], party: str | None) -> dict[str, Any]:
-    for doc in public["parties"]:
-        if doc["name"] == party:
-            return doc
-    raise InvalidRequest(f"no party '{party}' in this room", field="party")
-
-
-def _representative(party_doc: Mapping[str, Any], name: str | None, role: str | None) -> tuple[str, str]:
-    """The representative a person will be: one the model names (its role from the model),
-    or, for a party whose model names none, a new one with a role given."""
-    listed = {rep["name"]: rep["role"] for rep in party_doc.get("representatives", [])}
-    if not name:
-        raise InvalidRequest("name the representative the person will be", field="representative")
-    if name in listed:
-        if role is not None and role != listed[name]:
-            raise InvalidRequest(f"{name} is {listed[name]} in the model, not {role}", field="representative_role")
-        return name, listed[name]
-    if listed:
-        raise InvalidRequest(f"{party_doc['name']} has no representative '{name}'; expected one of "
-                             f"{', '.join(listed)}", field="representative")
-    if role not in {r.value for r in Role}:
-        raise InvalidRequest(f"give the representative's role, one of {', '.join(r.value for r in Role)}",
-                             field="representative_role")
-    return name, role
-
-
-def _outcome(scenario: Scenario, outcome: Any) -> dict[str, Any]:
-    """A package as ``{issue: option}``, every issue settled with one of its options."""
-    if not isinstance(outcome, Mapping):
-        raise InvalidRequest("expected a package: {issue: option, ...}", field="outcome")
-    space = scenario.space
-    unknown = sorted(set(outcome) - set(space.names))
-    if unknown:
-        raise InvalidRequest(f"unknown issue '{unknown[0]}'", field=f"outcome.{unknown[0]}")
-    typed = [issue for issue, option in outcome.items() if isinstance(option, bool) or
-             not isinstance(option, str | int | float)]
-    if typed:
-        raise InvalidRequest("an option is a name or a number", field=f"outcome.{typed[0]}")
-    missing = [name for name in space.names if name not in outcome]
-    if missing:
-        raise InvalidRequest(f"the package leaves issue '{missing[0]}' open", field=f"outcome.{missing[0]}")
-    try:
-        return space.describe(space.parse(dict(outcome)))
-    except (OutcomeError, ValueError, TypeError) as exc:
-        raise InvalidRequest(str(exc), field="outcome") from None
-
-
-def _digits(scenario: Scenario, labels: Mapping[str, Any]) -> np.ndarray:
-    return np.asarray([scenario.space.parse(dict(labels))])
-
-
-def _broken(scenario: Scenario, party: str, labels: Mapping[str, Any]) -> list[str]:
-    """The names of ``party``'s red lines the package breaks."""
-    digits = _digits(scenario, labels)
-    return [line.name for line in scenario.party(party).red_lines if bool(line.violated(digits)[0])]
-
-
 def _bot_to_move(state: RoomState, bot_seats: Mapping[str, str]) -> str | None:
     pending = state.improvement
     if state.phase is Phase.AGREEMENT and pending is not None and not state.drafted:
@@ -1010,17 +951,6 @@ def _require_table(scenario: Scenario, bots_by_party: Mapping[str, str]) -> None
             raise InvalidRequest(f"bots cannot play this scenario: {exc}", field="bots") from None
 
 
-def _title(text: str, given: bool) -> str:
-    """A room's title as the ledger's opening statement will hold it (1 to 200 printable
-    characters, NFC); the scenario's name when none is given."""
-    try:
-        return _NAME.validate_python(text.strip())
-    except ValueError as exc:
-        reason = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
-        where = "" if given else " (the scenario's name, as no title was given)"
-        raise InvalidRequest(f"not a usable title{where}: {reason}", field="title") from None
-
-
 def _new_id(size: int) -> str:
     """A random URL-safe id of ``size`` bytes that does not start with '-' (a command line
     would read it as an option)."""
@@ -1033,50 +963,3 @@ def _new_id(size: int) -> str:
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
-
-def _hex(values: Mapping[str, Any], name: str) -> str:
-    value = values.get(name)
-    if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise InvalidRequest("expected an Ed25519 public key as 64 lowercase hex digits", field=f"fields.{name}")
-    return value
-
-
-def _text(values: Mapping[str, Any], name: str) -> str:
-    value = values.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequest(f"'{name}' is required", field=f"fields.{name}")
-    return value
-
-
-def _time(values: Mapping[str, Any], name: str) -> datetime:
-    """An RFC 3339 time with its offset (``Z``, ``+02:00``; fractions of seconds optional)."""
-    value = values.get(name)
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidRequest("expected an RFC 3339 time with its offset, e.g. 2025-12-02T18:00:00Z",
-                             field=f"fields.{name}")
-    return moment
-
-
-def _flag(values: Mapping[str, Any], name: str) -> bool:
-    value = values.get(name, False)
-    if not isinstance(value, bool):
-        raise InvalidRequest("expected true or false", field=f"fields.{name}")
-    return value
-
-
-def _optional_text(values: Mapping[str, Any], name: str) -> str | None:
-    value = values.get(name)
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise InvalidRequest("expected an act's id (or its first 8 or more hex digits)", field=f"fields.{name}")
-    return value
-
-
-def _version(values: Mapping[str, Any]) -> int | None:
-    value = values.get("version")
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        raise InvalidRequest("expected a version number (1, 2, ...)", field="fields.version")
-    return value
