@@ -20,6 +20,7 @@ _NAME = TypeAdapter(Name)
 
 
 def party_doc(public: Mapping[str, Any], party: str | None) -> dict[str, Any]:
+    """The public entry of ``party`` in the room's scenario."""
     for doc in public["parties"]:
         if doc["name"] == party:
             return doc
@@ -84,6 +85,7 @@ def title(text: str, given: bool) -> str:
 
 
 def key_hex(values: Mapping[str, Any], name: str) -> str:
+    """Field ``name``: an Ed25519 public key as 64 lowercase hex digits."""
     value = values.get(name)
     if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
         raise InvalidRequest("expected an Ed25519 public key as 64 lowercase hex digits", field=f"fields.{name}")
@@ -91,6 +93,7 @@ def key_hex(values: Mapping[str, Any], name: str) -> str:
 
 
 def required_text(values: Mapping[str, Any], name: str) -> str:
+    """Field ``name``: a non-blank text."""
     value = values.get(name)
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequest(f"'{name}' is required", field=f"fields.{name}")
@@ -111,6 +114,7 @@ def time_field(values: Mapping[str, Any], name: str) -> datetime:
 
 
 def flag(values: Mapping[str, Any], name: str) -> bool:
+    """Field ``name``: true or false (default false), never a string that looks like one."""
     value = values.get(name, False)
     if not isinstance(value, bool):
         raise InvalidRequest("expected true or false", field=f"fields.{name}")
@@ -118,6 +122,7 @@ def flag(values: Mapping[str, Any], name: str) -> bool:
 
 
 def optional_text(values: Mapping[str, Any], name: str) -> str | None:
+    """Field ``name``, when given: an act's id or its prefix."""
     value = values.get(name)
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise InvalidRequest("expected an act's id (or its first 8 or more hex digits)", field=f"fields.{name}")
@@ -125,6 +130,7 @@ def optional_text(values: Mapping[str, Any], name: str) -> str | None:
 
 
 def version(values: Mapping[str, Any]) -> int | None:
+    """Field ``version``, when given: a text version number (1, 2, ...)."""
     value = values.get("version")
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
         raise InvalidRequest("expected a version number (1, 2, ...)", field="fields.version")
