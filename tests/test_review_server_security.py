@@ -175,7 +175,7 @@ def test_outsider_sees_nothing_of_a_room(tmp_path):
     room = Room(tmp_path)
     for call in (lambda: room.view("outsider"), lambda: room.events("outsider"),
                  lambda: room.preferences("outsider", "A"), lambda: room.public_scenario("outsider"),
-                 lambda: room.improvements("outsider", AGREED), lambda: room.score("outsider", AGREED),
+                 lambda: room.improvements("outsider"), lambda: room.score("outsider", AGREED),
                  lambda: room.comment("outsider", "hello")):
         assert isinstance(_refused(call), NotFound)
 
@@ -191,7 +191,7 @@ def test_roles_cannot_make_each_others_moves(tmp_path):
                      lambda: room.grant_mediator(name, True),
                      lambda: room.prepare(name, "party", {"key": public_hex(generate_key())})):
             assert isinstance(_refused(call), AccessDenied), name
-    assert isinstance(_refused(lambda: room.improvements("olga", AGREED)), AccessDenied)
+    assert isinstance(_refused(lambda: room.improvements("olga")), AccessDenied)
     assert isinstance(_refused(lambda: room.comment("olga", "observers speak?")), AccessDenied)
     assert isinstance(_refused(lambda: room.rooms.invite(room.ids["alice"], room.id, "observer")), AccessDenied)
     assert isinstance(_refused(lambda: room.preferences("bob", "A")), AccessDenied)
@@ -237,14 +237,14 @@ def test_scores_only_from_own_side_and_ledger_holds_no_values(tmp_path):
     for name, own in (("alice", {"A"}), ("bob", {"B"}), ("mia", set()), ("olga", set())):
         for event in room.events(name):
             assert set(event.get("scores", {})) <= own
-        for suggestion in (room.improvements(name, AGREED) if name != "olga" else []):
+        for suggestion in (room.improvements(name) if name != "olga" else []):
             assert set(suggestion["gains"]) == own
     text = json.dumps(room.rooms.records(room.id))
     for secret in ("0.0731", "SECRET-B-LINE", "0.8", "0.2"):
         assert secret not in text
     after = room.events("alice")
     text = json.dumps([room.view("alice"), after, room.score("alice", WORSE_FOR_B),
-                       room.improvements("alice", AGREED), room.public_scenario("alice")])
+                       room.improvements("alice"), room.public_scenario("alice")])
     assert "0.0731" not in text and "SECRET-B-LINE" not in text
     # the mediator reads B's numbers once B grants it, and not after B withdraws the grant
     room.grant_mediator("bob", True)

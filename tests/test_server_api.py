@@ -345,7 +345,7 @@ def test_rooms_from_uploaded_and_stored_scenarios_invitations_and_access(server)
         ("POST", "/invitations", {"role": "observer"}), ("POST", "/offers", {"outcome": BASE}),
         ("POST", "/accept", None), ("POST", "/reject", None), ("POST", "/walk-away", None),
         ("POST", "/comments", {"text": "hello"}), ("POST", "/score", {"outcome": BASE}),
-        ("POST", "/improvements", {"outcome": BASE}), ("GET", "/events", None), ("GET", "/stream", None),
+        ("POST", "/improvements", {"offer": 1}), ("GET", "/events", None), ("GET", "/stream", None),
         ("POST", "/acts/prepare", {"act": "signature", "fields": {}}),
         ("POST", "/acts", {"statement": {"type": "signature"}, "signer": "0" * 64, "signature": "0" * 128}),
         ("GET", "/bundle", None), ("GET", "/log/head", None), ("GET", "/log/consistency?old_size=1", None),
@@ -703,7 +703,7 @@ def test_preferences_are_confidential_committed_and_granted(server):
         assert not keys & {"weights", "values", "reservation", "red_lines", "preferences"}, entry.data
     # nor does what anyone but the Employer reads (the mediator's grant has been withdrawn)
     for person in (candidate, mediator, convener):
-        text = json.dumps([person.events(room), person.room(room), person.improvements(room, BASE)
+        text = json.dumps([person.events(room), person.room(room), person.improvements(room)
                            if person is not convener else []])
         assert str(secret_reservation) not in text and str(secret_value) not in text
         assert "red_lines" not in text and "weights" not in text
@@ -714,21 +714,20 @@ def test_suggested_improvements_are_pareto_improvements_with_own_gains_only(serv
     convener, employer, candidate, room = job_room(server)
     scenario = load_scenario(JOB)
     refused(employer, "POST", f"/api/rooms/{room}/improvements", 409)  # nothing on the table yet
+    [offer] = employer.propose(room, BASE)
     for person, party in ((employer, "Employer"), (candidate, "Candidate")):
-        suggestions = person.improvements(room, BASE, top=5)
+        suggestions = person.improvements(room, top=5)  # default: the offer on the table
         assert 1 <= len(suggestions) <= 5
         for suggestion in suggestions:
             assert set(suggestion["gains"]) == {party}
             assert_pareto_improvement(scenario, BASE, suggestion["outcome"])
     # the same packages for both sides, each with its own gain
-    assert [s["outcome"] for s in employer.improvements(room, BASE)] == \
-           [s["outcome"] for s in candidate.improvements(room, BASE)]
-    refused(employer, "POST", f"/api/rooms/{room}/improvements", 422, "outcome.perks",
-            json={"outcome": package(perks="gym")})
-
-    employer.propose(room, BASE)
-    on_table = candidate.improvements(room)  # default: the offer on the table
-    assert on_table == candidate.improvements(room, BASE)
+    assert [s["outcome"] for s in employer.improvements(room, offer)] == \
+           [s["outcome"] for s in candidate.improvements(room, offer)]
+    # only packages put on the table: a question about any package would say whether it is
+    # efficient for the room, which depends on everyone's preferences
+    refused(employer, "POST", f"/api/rooms/{room}/improvements", 422, "offer", json={"offer": 0})
+    refused(employer, "POST", f"/api/rooms/{room}/improvements", 422, "outcome", json={"outcome": BASE})
     candidate.accept(room)
 
     # post-settlement in a bilateral room: a suggested improvement, adopted when the other accepts

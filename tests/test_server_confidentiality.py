@@ -452,8 +452,8 @@ def _sweep(room: Room, who: Client, recorder: Recorder, party: str | None, accou
     for package in _packages(scenario):
         attempt(who.score, rid, package)
     attempt(who.improvements, rid)
-    for package in (P1, P2, P3, P4, P5, {"port_access": "closed", "tariff": "high", "patrols": "none"}):
-        attempt(who.improvements, rid, package, top=50)
+    for offer in range(_last(room) + 2):  # every event: offers are improved, others refused
+        attempt(who.improvements, rid, offer, top=50)
     who.events(rid)
     who.events(rid, after=5, limit=3)
     for act, fields in (("signature", {}), ("ratification", {}), ("draft", {"title": "Another text"}),

@@ -308,7 +308,7 @@ BODIES: dict[str, st.SearchStrategy] = {
     "PUT /api/rooms/{room_id}/preferences": _preferences(),
     "POST /api/rooms/{room_id}/offers": st.fixed_dictionaries({"outcome": _outcome()}),
     "POST /api/rooms/{room_id}/score": st.fixed_dictionaries({"outcome": _outcome()}),
-    "POST /api/rooms/{room_id}/improvements": st.fixed_dictionaries({"outcome": _outcome()}),
+    "POST /api/rooms/{room_id}/improvements": st.fixed_dictionaries({}, optional={"offer": st.integers(0, 40)}),
     "POST /api/rooms/{room_id}/comments": st.fixed_dictionaries(
         {"text": st.text(min_size=1, max_size=30)},
         optional={"kind": st.sampled_from(["comment", "question", "suggestion"]), "outcome": _outcome()}),

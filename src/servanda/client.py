@@ -141,8 +141,10 @@ class Client:
     def score(self, room: str, outcome: Mapping[str, Any]) -> dict[str, Any]:
         return self._call("POST", f"/api/rooms/{room}/score", json={"outcome": dict(outcome)})
 
-    def improvements(self, room: str, outcome: Mapping[str, Any] | None = None, top: int = 5) -> list[dict[str, Any]]:
-        body = {"outcome": dict(outcome)} if outcome is not None else None
+    def improvements(self, room: str, offer: int | None = None, top: int = 5) -> list[dict[str, Any]]:
+        """Pareto improvements on the offer event ``offer`` (default: the agreement, or else
+        the offer on the table), each with your own gain."""
+        body = {"offer": offer} if offer is not None else None
         return self._call("POST", f"/api/rooms/{room}/improvements", json=body, params={"top": top})
 
     # -- the record --------------------------------------------------------------------------

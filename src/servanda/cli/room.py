@@ -256,14 +256,15 @@ def preferences(
 @room_app.command("improve")
 def improve(
     room: RoomArg,
-    package: Annotated[Optional[list[str]], typer.Option("--set", help="ISSUE=OPTION of the package to improve "
-                       "(default: the offer on the table, or the agreement).")] = None,
+    offer: Annotated[Optional[int], typer.Option("--offer", min=0, help="The event id of the offer to improve "
+                     "(default: the agreement, or else the one on the table).")] = None,
     top: Annotated[int, typer.Option(min=1, max=50)] = 5,
     server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Packages at least as good for every party and better for one, each with your own gain."""
+    """Packages at least as good for every party and better for one than an offer, each with
+    your own gain."""
     with _client(server, token) as client:
-        found = client.improvements(room, _pairs(package, "ISSUE") if package else None, top)
+        found = client.improvements(room, offer, top)
     table = Table(title="Pareto improvements (your gain only)")
     table.add_column("package")
     table.add_column("gain", justify="right")

@@ -496,23 +496,30 @@ class Rooms:
         labels = checks.package(scenario, outcome)
         return {"outcome": labels, "scores": views.scores(scenario, self.viewer(member, room_id), labels)}
 
-    def improvements(self, account: int, room_id: str, outcome: Mapping[str, Any] | None = None,
-                     top: int = 5) -> list[dict[str, Any]]:
-        """Efficient Pareto improvements on a package (by default the offer on the table,
-        or the agreement), each with the viewer's own gain only."""
+    def improvements(self, account: int, room_id: str, offer: int | None = None, top: int = 5) -> list[dict[str, Any]]:
+        """Efficient Pareto improvements on a package of the record — the offer (or text)
+        event ``offer``, by default the agreement, or else the offer on the table — each with
+        the viewer's own gain only. Only packages put on the table can be asked about: a
+        question about any package would tell whether it is efficient for the room, an
+        aggregate of everyone's preferences."""
         member = self.member(account, room_id)
         if member.role == "observer":
             raise AccessDenied("suggestions are for the parties and the mediator")
         scenario = self.scenario(room_id)
-        if outcome is None:
+        if offer is None:
             with self.engine.connect() as connection:
                 state = RoomState.model_validate_json(
                     connection.execute(select(rooms.c.state).where(rooms.c.id == room_id)).scalar_one())
             outcome = state.agreement if state.agreement is not None else state.offer
             if outcome is None:
-                raise RoomError("there is no offer on the table to improve; give a package")
-        labels = checks.package(scenario, outcome)
-        return views.improvements(scenario, labels, self.viewer(member, room_id), top)
+                raise RoomError("there is no offer on the table to improve; name an offer of the record")
+        else:
+            found = self.records(room_id, offer - 1, 1) if offer >= 0 else []
+            payload = found[0][3] if found and found[0][1].startswith(ROOM_EVENTS) else {}
+            if payload.get("type") not in ("offer", "improvement", "agreement"):
+                raise InvalidRequest(f"event {offer} puts no package on the table", field="offer")
+            outcome = payload["outcome"]
+        return views.improvements(scenario, outcome, self.viewer(member, room_id), top)
 
     # -- reading events ----------------------------------------------------------------------
 

@@ -139,11 +139,12 @@ def score(room_id: RoomId, body: schemas.Offer, request: Request, who: Person = 
 
 
 @router.post("/rooms/{room_id}/improvements", response_model=list[schemas.Suggestion])
-def improvements(room_id: RoomId, request: Request, body: schemas.Offer | None = None,
+def improvements(room_id: RoomId, request: Request, body: schemas.ImprovementsOf | None = None,
                  top: int = Query(5, ge=1, le=50), who: Person = Depends(person)) -> list[dict]:
-    """Packages at least as good for every party and better for one, on the given package
-    (default: the offer on the table, or the agreement); each with your own gain only."""
-    return _rooms(request).improvements(who.account, room_id, body.outcome if body else None, top)
+    """Packages at least as good for every party and better for one, on an offer of the
+    record (default: the agreement, or else the offer on the table); each with your own gain
+    only."""
+    return _rooms(request).improvements(who.account, room_id, body.offer if body else None, top)
 
 
 @router.get("/rooms/{room_id}/events", response_model=list[schemas.Event])

@@ -124,6 +124,11 @@ class Comment(_In):
     outcome: Package | None = Field(None, description="A suggestion may carry a package.")
 
 
+class ImprovementsOf(_In):
+    offer: int | None = Field(None, ge=0, le=2**31, description="The event id of an offer, a text or the "
+                              "agreement (default: the agreement, or else the package on the table).")
+
+
 class EventIds(BaseModel):
     events: list[int]
 
