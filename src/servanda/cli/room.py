@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -163,32 +164,31 @@ def show(room: RoomArg, server: ServerOpt = None, token: TokenOpt = None, as_jso
 def propose(room: RoomArg, choices: Annotated[list[str], typer.Argument(metavar="ISSUE=OPTION...")],
             server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
     """Put a package on the table (one option per issue)."""
-    with _client(server, token) as client:
-        events = client.propose(room, _pairs(choices, "ISSUE"))
-    _print({"events": events}, as_json, f"recorded as event(s) {', '.join(map(str, events))}")
+    _move(server, token, as_json, lambda client: client.propose(room, _pairs(choices, "ISSUE")))
 
 
 @room_app.command("accept")
 def accept(room: RoomArg, server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
     """Accept what is on the table."""
-    with _client(server, token) as client:
-        events = client.accept(room)
-    _print({"events": events}, as_json, f"recorded as event(s) {', '.join(map(str, events))}")
+    _move(server, token, as_json, lambda client: client.accept(room))
 
 
 @room_app.command("reject")
 def reject(room: RoomArg, server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
     """Reject what is on the table (then counter with propose)."""
-    with _client(server, token) as client:
-        events = client.reject(room)
-    _print({"events": events}, as_json, f"recorded as event(s) {', '.join(map(str, events))}")
+    _move(server, token, as_json, lambda client: client.reject(room))
 
 
 @room_app.command("walk-away")
 def walk_away(room: RoomArg, server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
     """End the negotiation without agreement (on your turn)."""
+    _move(server, token, as_json, lambda client: client.walk_away(room))
+
+
+def _move(server: str | None, token: str | None, as_json: bool, make: Callable[[Client], list[int]]) -> None:
+    """Make a move with the client and print the ids of the events it recorded."""
     with _client(server, token) as client:
-        events = client.walk_away(room)
+        events = make(client)
     _print({"events": events}, as_json, f"recorded as event(s) {', '.join(map(str, events))}")
 
 

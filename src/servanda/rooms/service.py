@@ -112,7 +112,6 @@ class _Txn:
     room: Any  # the room's row
     state: RoomState
     ledger: Ledger
-    appended: list[int] = field(default_factory=list)
     written: list[tuple[int, str, str, Any]] = field(default_factory=list)  # as records() gives them
 
 
@@ -196,7 +195,7 @@ class Rooms:
             }, by=None)
             for row in connection.execute(select(preferences).where(preferences.c.room_id == room_id)):
                 self._append(txn, _commitment_event(row), by=None)
-        self._announce(room_id, txn.appended)
+        self._announce(room_id, txn.written)
         self._play_bots(room_id)
         return room_id
 
@@ -382,9 +381,9 @@ class Rooms:
 
         def step(txn: _Txn) -> list[int]:
             on_table = txn.state.improvement.outcome if txn.state.improvement else txn.state.offer
-            if on_table is not None and checks.broken_red_lines(scenario, party, on_table):
-                raise RoomError(f"this offer breaks your red line '{checks.broken_red_lines(scenario, party, on_table)[0]}'; "
-                                "red lines bind")
+            broken = checks.broken_red_lines(scenario, party, on_table) if on_table is not None else []
+            if broken:
+                raise RoomError(f"this offer breaks your red line '{broken[0]}'; red lines bind")
             return self._apply(txn, *protocol.accept(txn.state, party, self._next_id(txn)), member)
 
         return self._act(room_id, step)
@@ -540,8 +539,7 @@ class Rooms:
                 return run if limit is None else run[:limit]
         ledger = self._ledger(room_id)
         stop = None if limit is None else after + 1 + limit
-        return [(entry.seq, entry.kind, entry.appended_at, parse_json(entry.data))
-                for entry in ledger.entries(after + 1, stop)]
+        return [_record_of(entry) for entry in ledger.entries(after + 1, stop)]
 
     def last_event(self, room_id: str) -> int:
         return self._ledger(room_id).size - 1
@@ -609,9 +607,7 @@ class Rooms:
             if isinstance(statement, DraftVersion):
                 self._require_draft_of_agreement(room_id, txn.state, statement)
             act = record.submit(envelope)
-            txn.appended.append(act.seq)
-            entry = txn.ledger.entry(act.seq)
-            txn.written.append((entry.seq, entry.kind, entry.appended_at, parse_json(entry.data)))
+            txn.written.append(_record_of(txn.ledger.entry(act.seq)))
             if isinstance(statement, DraftVersion):
                 txn.state = protocol.mark_drafted(txn.state)
             self._notify_in(txn, act.seq)
@@ -649,7 +645,7 @@ class Rooms:
             if txn.state is not state:
                 connection.execute(_SET_STATE, {"room": room_id, "state": txn.state.model_dump_json()})
         self._remember(room_id, txn.written)
-        self._announce(room_id, txn.appended)
+        self._announce(room_id, txn.written)
 
     def _remember(self, room_id: str, written: list[tuple[int, str, str, Any]]) -> None:
         """Keep the events just committed (in order of their ids: two transactions may
@@ -675,7 +671,6 @@ class Rooms:
             if by.representative is not None:
                 record["representative"] = by.representative
         entry = txn.ledger.append(ROOM_EVENTS + event["type"], canonical_json(record))
-        txn.appended.append(entry.seq)
         txn.written.append((entry.seq, entry.kind, entry.appended_at, record))
         self._notify_in(txn, entry.seq)
         return entry.seq
@@ -685,10 +680,10 @@ class Rooms:
             txn.connection.execute(text("SELECT pg_notify('servanda_events', :payload)"),
                                    {"payload": f"{txn.room.id} {seq}"})
 
-    def _announce(self, room_id: str, appended: list[int]) -> None:
-        if appended:
+    def _announce(self, room_id: str, written: list[tuple[int, str, str, Any]]) -> None:
+        if written:
             for listener in self._listeners:
-                listener(room_id, max(appended))
+                listener(room_id, max(record[0] for record in written))
 
     def _next_id(self, txn: _Txn) -> int:
         return txn.ledger.lock()
@@ -873,8 +868,7 @@ class Rooms:
         return True
 
     def _room_records(self, txn: _Txn) -> list[tuple[int, str, str, Any]]:
-        return [(entry.seq, entry.kind, entry.appended_at, parse_json(entry.data))
-                for entry in txn.ledger.entries(0) if entry.kind.startswith(ROOM_EVENTS)]
+        return [_record_of(entry) for entry in txn.ledger.entries(0) if entry.kind.startswith(ROOM_EVENTS)]
 
     def _strategy(self, room_id: str, party: str, spec: str) -> Strategy:
         key = (room_id, party)
@@ -893,6 +887,11 @@ def _member(connection: Connection, room_id: str, account: int) -> Member:
     if row is None:
         raise NotFound(f"no room '{room_id}' that you are in")
     return Member(account, row.username, row.role, row.party, row.representative, row.convener_id == account)
+
+
+def _record_of(entry: Any) -> tuple[int, str, str, Any]:
+    """A ledger entry as a room event: ``(id, kind, appended_at, parsed payload)``."""
+    return entry.seq, entry.kind, entry.appended_at, parse_json(entry.data)
 
 
 def _own_party(member: Member) -> str:
