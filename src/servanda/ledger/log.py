@@ -4,10 +4,11 @@ RFC 9162 Merkle tree, signed tree heads, and inclusion and consistency proofs.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,12 +22,23 @@ from servanda.ledger.treehead import SignedTreeHead, sign_tree_head
 from servanda.store import log_entries, logs, writing
 
 
+def last_entry(log_id: Any) -> tuple[Any, Any]:
+    """Scalar subqueries of the number and the time of the last entry of the log whose id
+    is ``log_id`` (a value or a column to correlate with; NULL for an empty log)."""
+    last = (select(log_entries.c.seq).where(log_entries.c.log_id == log_id)
+            .order_by(log_entries.c.seq.desc()).limit(1))
+    return last.scalar_subquery(), last.with_only_columns(log_entries.c.appended_at).scalar_subquery()
+
+
+def tail_of(last_seq: int | None, last_at: str | None) -> tuple[int, str | None]:
+    """A log's size and its last entry's time, from what :func:`last_entry` read."""
+    return (0, None) if last_seq is None else (last_seq + 1, last_at)
+
+
 # The statements of every append, built once (building a statement costs more than running it).
 _NEXT_SEQ = select(func.coalesce(func.max(log_entries.c.seq) + 1, 0)).where(log_entries.c.log_id == bindparam("log"))
-_LOCK_LOG = select(logs.c.id).where(logs.c.id == bindparam("log")).with_for_update()
-_TIME_OF = select(log_entries.c.appended_at).where(
-    log_entries.c.log_id == bindparam("log"), log_entries.c.seq == bindparam("seq")
-)
+# The log's row locked, with its last entry's number and time, in one statement.
+_LOCK_TAIL = select(*last_entry(logs.c.id)).where(logs.c.id == bindparam("log")).with_for_update(of=logs)
 _INSERT = insert(log_entries)
 
 
@@ -70,10 +82,15 @@ class Ledger:
         self._tree = merkle.MerkleTree()
         self._growing = threading.Lock()  # one caller at a time extends self._tree
 
-    def bound(self, connection: Connection) -> Ledger:
+    def bound(self, connection: Connection, tail: tuple[int, str | None] | None = None) -> Ledger:
         """This log as seen from ``connection``, a write transaction (see :func:`writing`)
-        that the caller commits: everything read and appended goes through it."""
-        return Ledger(self.engine, self.name, self._id, self.public_key, self._key, connection)
+        that the caller commits: everything read and appended goes through it. ``tail``,
+        the log's size and its last entry's time (see :func:`last_entry`), is for a caller
+        whose transaction already keeps others from appending to the log (a lock of its
+        own): the Ledger then neither locks nor reads it again."""
+        ledger = Ledger(self.engine, self.name, self._id, self.public_key, self._key, connection)
+        ledger._tail = tail
+        return ledger
 
     @classmethod
     def create(cls, engine: Engine, name: str, key: Ed25519PrivateKey | None = None,
@@ -158,12 +175,20 @@ class Ledger:
         is committed, and durable, when this returns. With ``expected_seq``, the append
         fails (LedgerError, nothing written) unless the entry gets that number: a writer
         that checked the entry against the log as it was is sure nobody appended since."""
-        if not isinstance(kind, str) or not kind:
-            raise LedgerError(f"log '{self.name}': an entry needs a non-empty kind")
-        if not isinstance(data, bytes):
-            raise LedgerError(
-                f"log '{self.name}': entry data must be bytes, not {type(data).__name__}"
-            )
+        return self.extend([(kind, data)], at, expected_seq)[0]
+
+    def extend(
+        self, records: Sequence[tuple[str, bytes]], at: datetime | None = None, expected_seq: int | None = None
+    ) -> list[Entry]:
+        """Record each ``(kind, data)`` of ``records`` as the next entries, in order, all at
+        once (see :meth:`append`; ``expected_seq`` is the number the first one must get)."""
+        for kind, data in records:
+            if not isinstance(kind, str) or not kind:
+                raise LedgerError(f"log '{self.name}': an entry needs a non-empty kind")
+            if not isinstance(data, bytes):
+                raise LedgerError(
+                    f"log '{self.name}': entry data must be bytes, not {type(data).__name__}"
+                )
         with self._writing() as connection:
             seq, last = self._lock(connection)
             appended_at = utc_timestamp(at)  # "now" read under the lock, so times never run back
@@ -177,12 +202,16 @@ class Ledger:
                     f"log '{self.name}': an entry at {appended_at} would come after one "
                     f"logged at {last}; a log's time never runs backwards"
                 )
-            entry = Entry(seq, kind, data, merkle.leaf_hash(data), appended_at)
-            connection.execute(_INSERT, {"log_id": self._id, "seq": seq, "kind": kind, "data": data,
-                                         "leaf_hash": entry.leaf_hash, "appended_at": appended_at})
-            if self._connection is not None:
-                self._tail = (seq + 1, appended_at)
-        return entry
+            entries = [Entry(seq + k, kind, data, merkle.leaf_hash(data), appended_at)
+                       for k, (kind, data) in enumerate(records)]
+            if entries:
+                connection.execute(_INSERT, [
+                    {"log_id": self._id, "seq": entry.seq, "kind": entry.kind, "data": entry.data,
+                     "leaf_hash": entry.leaf_hash, "appended_at": appended_at} for entry in entries
+                ])
+                if self._connection is not None:
+                    self._tail = (seq + len(entries), appended_at)
+        return entries
 
     def lock(self) -> int:
         """For a bound Ledger: lock the log until the caller's transaction ends, and return
@@ -198,10 +227,7 @@ class Ledger:
         number, and when the last entry was appended (None for an empty log)."""
         if self._tail is not None:
             return self._tail
-        connection.execute(_LOCK_LOG, {"log": self._id})
-        seq = connection.execute(_NEXT_SEQ, {"log": self._id}).scalar_one()
-        last = connection.execute(_TIME_OF, {"log": self._id, "seq": seq - 1}).scalar_one_or_none() if seq else None
-        return seq, last
+        return tail_of(*connection.execute(_LOCK_TAIL, {"log": self._id}).one())
 
     def entry(self, seq: int) -> Entry:
         """The entry numbered ``seq``."""

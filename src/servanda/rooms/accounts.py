@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from servanda.errors import InvalidRequest, RoomError
@@ -89,10 +89,9 @@ def issue(engine: Engine, account: int, kind: str, label: str = "") -> tuple[str
     return secret, csrf
 
 
-def identify(engine: Engine, secret: str, kind: str) -> Person | None:
-    """Whose ``kind`` of secret this is (None if none, or expired)."""
-    with engine.connect() as connection:
-        row = connection.execute(_CREDENTIAL, {"digest": _digest(secret), "kind": kind}).first()
+def identify(connection: Connection, secret: str, kind: str) -> Person | None:
+    """Whose ``kind`` of secret this is (None if none, or expired), read on ``connection``."""
+    row = connection.execute(_CREDENTIAL, {"digest": _digest(secret), "kind": kind}).first()
     if row is None:
         return None
     if row.expires_at is not None and parse_timestamp(row.expires_at) <= datetime.now(timezone.utc):

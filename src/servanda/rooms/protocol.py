@@ -84,6 +84,7 @@ class RoomState(BaseModel):
     improvement: Improvement | None = None
     drafted: bool = False  # the agreement has become a draft text: it no longer changes
     ending: str = ""
+    preferences: int | None = None  # the event committing to the latest preferences set
 
     # -- reading ---------------------------------------------------------------------------
 

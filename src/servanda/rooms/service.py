@@ -21,12 +21,13 @@ import hashlib
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
@@ -35,6 +36,7 @@ from servanda.crypto import canonical_json, parse_json
 from servanda.errors import AccessDenied, InvalidRequest, NotFound, RoomError, ServandaError
 from servanda.formats.drafts import ClauseDoc, DraftDoc
 from servanda.ledger import Ledger
+from servanda.ledger.log import last_entry, tail_of
 from servanda.ledger.timestamps import parse_timestamp, utc_timestamp
 from servanda.model import Scenario
 from servanda.model.parties import Role
@@ -55,6 +57,7 @@ from servanda.store import (
     stored_scenarios,
     writing,
 )
+from servanda.store.writer import AfterCommit, Writer, may_wait
 from servanda.treaty.drafts import implied_outcome
 from servanda.treaty.record import ROOM_EVENTS, TreatyRecord
 from servanda.treaty.statements import DraftVersion, Envelope, Power, Revocation, parse_statement
@@ -66,6 +69,7 @@ ROLES = ("party", "mediator", "observer")
 COMMENT_KINDS = ("comment", "question", "suggestion")
 RECENT_EVENTS = 256  # per room, kept in memory for its streams
 MAX_COMMENT = 4000
+POSTGRES_WRITERS = 1  # transactions in flight at once on PostgreSQL (SQLite has one writer)
 
 # The statements of every move and every read, built once (building costs more than running).
 _MEMBER = (
@@ -76,11 +80,21 @@ _MEMBER = (
 )
 _SALTS = (select(preferences.c.party, preferences.c.salt)
           .where(preferences.c.room_id == bindparam("room")).order_by(preferences.c.party))
-_LOCK_ROOM = select(rooms).where(rooms.c.id == bindparam("room")).with_for_update()
+# A room's row locked, with its ledger's tail: the room's lock keeps others from appending.
+_ROOM = select(rooms.c.id, rooms.c.state, *last_entry(rooms.c.log_id)).where(rooms.c.id == bindparam("room"))
+_LOCK_ROOM, _LOCK_ROOM_NOWAIT = _ROOM.with_for_update(of=rooms), _ROOM.with_for_update(of=rooms, nowait=True)
+_STATE = select(rooms.c.state).where(rooms.c.id == bindparam("room"))
+_NOTIFY = text("SELECT pg_notify('servanda_events', :payload)")
 _SET_STATE = update(rooms).where(rooms.c.id == bindparam("room")).values(state=bindparam("state"))
 
 #: ``listener(room_id, last_event_id)``, called after every commit that added events.
 Listener = Callable[[str, int], None]
+
+#: Who acts: an account, or how to find it inside the move's transaction (checking a
+#: credential there saves the request a connection of its own).
+Who = int | Callable[[Connection], int]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -109,18 +123,20 @@ class _Txn:
     """One write transaction on one room."""
 
     connection: Connection
-    room: Any  # the room's row
+    room: Any  # the room's row (its id and state), locked
     state: RoomState
     ledger: Ledger
     written: list[tuple[int, str, str, Any]] = field(default_factory=list)  # as records() gives them
 
 
 class Rooms:
-    """The rooms of one store."""
+    """The rooms of one store. Every change to a room goes through one :class:`Writer`
+    (group commit: the moves waiting are committed together); :meth:`close` stops it."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
+        self._writer = Writer(engine, threads=POSTGRES_WRITERS if self.postgres else 1)
         self._listeners: list[Listener] = []
         self._ledgers: dict[str, Ledger] = {}
         self._records: dict[str, TreatyRecord] = {}
@@ -129,6 +145,10 @@ class Rooms:
         self._scenarios: dict[str, tuple[tuple, Scenario]] = {}  # room -> (salts, scenario)
         self._recent: dict[str, list[tuple[int, str, str, Any]]] = {}  # room -> its latest events
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Finish the changes under way and stop the writer."""
+        self._writer.close()
 
     def listen(self, listener: Listener) -> None:
         """Call ``listener`` after every commit in this process that adds events."""
@@ -168,7 +188,8 @@ class Rooms:
             ends_at=utc_timestamp(now + timedelta(seconds=seconds)) if seconds else None,
         )
         room_id = _new_id(12)
-        with writing(self.engine) as connection:
+
+        def work(connection: Connection) -> None:
             ledger = Ledger.create(self.engine, f"room:{room_id}", connection=connection)
             TreatyRecord.open_new(ledger, title, ledger.stored_key)
             connection.execute(insert(rooms).values(
@@ -193,10 +214,15 @@ class Rooms:
                 "ends_at": state.ends_at, "parties": list(model.party_names),
                 "bots": {party: spec for party, spec in bots_by_party.items()},
             }, by=None)
-            for row in connection.execute(select(preferences).where(preferences.c.room_id == room_id)):
-                self._append(txn, _commitment_event(row), by=None)
-        self._announce(room_id, txn.written)
-        self._play_bots(room_id)
+            commitments = [_commitment_event(row) for row in
+                           connection.execute(select(preferences).where(preferences.c.room_id == room_id))]
+            latest = self._extend(txn, commitments, by=None)[-1]
+            connection.execute(_SET_STATE, {"room": room_id,
+                                            "state": state.model_copy(update={"preferences": latest}).model_dump_json()})
+            self._after_commit(room_id, txn.written)
+
+        self._writer.run(work)
+        self._writer.run(lambda connection: self._bots_in(connection, room_id))
         return room_id
 
     def store_scenario(self, account: int, scenario: Scenario | UncertainScenario) -> str:
@@ -240,7 +266,8 @@ class Rooms:
         elif party is not None or representative is not None:
             raise InvalidRequest(f"a {role} acts for no party", field="party")
         token = _new_id(24)
-        with self._room(room_id) as txn:
+
+        def step(txn: _Txn) -> None:
             txn.connection.execute(insert(invitations).values(
                 digest=_digest(token), room_id=room_id, role=role, party=party,
                 representative=representative, created_at=utc_timestamp(),
@@ -249,6 +276,8 @@ class Rooms:
             if party is not None:
                 event |= {"party": party, "representative": representative, "representative_role": representative_role}
             self._append(txn, event, by=member)
+
+        self._write(room_id, step)
         return token
 
     def join(self, account: int, username: str, token: str) -> str:
@@ -257,7 +286,7 @@ class Rooms:
             found = connection.execute(select(invitations).where(invitations.c.digest == _digest(token))).first()
             if found is None or found.used_by is not None:
                 raise NotFound("no such invitation, or it has been used")
-        with self._room(found.room_id) as txn:
+        def step(txn: _Txn) -> None:
             again = txn.connection.execute(
                 select(invitations.c.used_by).where(invitations.c.digest == _digest(token))
             ).scalar_one()
@@ -280,6 +309,8 @@ class Rooms:
             if found.party is not None:
                 event |= {"party": found.party, "representative": found.representative}
             self._append(txn, event, by=None)
+
+        self._write(found.room_id, step)
         return found.room_id
 
     def member(self, account: int, room_id: str) -> Member:
@@ -318,35 +349,55 @@ class Rooms:
         party = _own_party(member)
         public, private = self._scenario_parts(room_id)
         checked = scenarios.check_block(public, private, party, block)
-        with self._room(room_id) as txn:
+
+        def step(txn: _Txn) -> int:
             _require_phase(txn.state, Phase.OPEN)
             txn.connection.execute(update(preferences).where(
                 preferences.c.room_id == room_id, preferences.c.party == party
             ).values(document=canonical_json(checked).decode(), salt=scenarios.new_salt(), updated_at=utc_timestamp()))
             row = self._preference_row(txn.connection, room_id, party)
-            return self._append(txn, _commitment_event(row), by=member)
+            event = self._append(txn, _commitment_event(row), by=member)
+            txn.state = txn.state.model_copy(update={"preferences": event})
+            return event
+
+        return self._write(room_id, step)
 
     def grant_mediator(self, account: int, room_id: str, allowed: bool) -> int:
         """Let the room's mediator read the person's party's preferences (or stop it)."""
         member = self.member(account, room_id)
         party = _own_party(member)
-        with self._room(room_id) as txn:
+
+        def step(txn: _Txn) -> int:
             txn.connection.execute(update(preferences).where(
                 preferences.c.room_id == room_id, preferences.c.party == party).values(mediator_may_read=allowed))
             return self._append(txn, {"type": "grant", "party": party, "mediator_may_read": allowed}, by=member)
 
+        return self._write(room_id, step)
+
     def scenario(self, room_id: str) -> Scenario:
         """The whole scenario, every party's preferences included: for computations only,
-        never to be shown whole. Cached until a party's preferences change (each change
-        draws a new salt)."""
+        never to be shown whole. Cached until a party's preferences change."""
         with self.engine.connect() as connection:
-            salts = tuple(connection.execute(_SALTS, {"room": room_id}).all())
+            return self._scenario_in(connection, room_id)
+
+    def _scenario_in(self, connection: Connection, room_id: str) -> Scenario:
+        state = connection.execute(_STATE, {"room": room_id}).scalar_one_or_none()
+        if state is None:
+            raise NotFound(f"no room '{room_id}'")
+        return self._scenario_of(connection, room_id, RoomState.model_validate_json(state))
+
+    def _scenario_of(self, connection: Connection, room_id: str, state: RoomState) -> Scenario:
+        """The scenario in force in ``state``: every change of preferences is an event, and
+        the room's state names the latest (a room from before it did: their salts, each
+        drawn afresh by a change)."""
+        key = (state.preferences if state.preferences is not None
+               else tuple(connection.execute(_SALTS, {"room": room_id}).all()))
         cached = self._scenarios.get(room_id)
-        if cached is not None and cached[0] == salts:
+        if cached is not None and cached[0] == key:
             return cached[1]
-        public, private = self._scenario_parts(room_id)
+        public, private = self._scenario_parts(room_id, connection)
         scenario = scenarios.assemble(public, private)
-        self._scenarios[room_id] = (salts, scenario)
+        self._scenarios[room_id] = (key, scenario)
         return scenario
 
     def public_scenario(self, account: int, room_id: str) -> dict[str, Any]:
@@ -358,53 +409,84 @@ class Rooms:
     def propose(self, account: int, room_id: str, outcome: Mapping[str, Any]) -> list[int]:
         """Put ``outcome`` on the table (an offer, a counter-offer, a mediator's text, or
         a post-settlement improvement); the ids of the events recorded."""
-        member = self.member(account, room_id)
-        actor = self._actor(member, room_id)
-        scenario = self.scenario(room_id)
-        labels = checks.package(scenario, outcome)
-        if actor != MEDIATOR:
-            broken = checks.broken_red_lines(scenario, actor, labels)
-            if broken:
-                raise RoomError(f"this offer breaks your red line '{broken[0]}'; an offer binds its proposer",
-                                field="outcome")
-
-        def step(txn: _Txn) -> list[int]:
-            return self._apply(txn, *protocol.propose(txn.state, actor, labels, self._next_id(txn)), member)
-
-        return self._act(room_id, step)
+        return self.move(account, "propose", room_id, outcome=outcome).result()
 
     def accept(self, account: int, room_id: str) -> list[int]:
         """Accept what is on the table (an offer, a text, a post-settlement improvement)."""
-        member = self.member(account, room_id)
-        party = self._actor(member, room_id, party_only=True)
-        scenario = self.scenario(room_id)
+        return self.move(account, "accept", room_id).result()
+
+    def reject(self, account: int, room_id: str) -> list[int]:
+        """Reject what is on the table."""
+        return self.move(account, "reject", room_id).result()
+
+    def walk_away(self, account: int, room_id: str) -> list[int]:
+        """End the negotiation without agreement."""
+        return self.move(account, "walk_away", room_id).result()
+
+    def comment(self, account: int, room_id: str, body: str, kind: str = "comment",
+                outcome: Mapping[str, Any] | None = None) -> int:
+        """A discussion message (not binding): a comment, a question, or a suggestion,
+        which may carry a package; its event's id."""
+        return self.move(account, "comment", room_id, body=body, kind=kind, outcome=outcome).result()
+
+    def move(self, who: Who, name: str, room_id: str, **fields: Any) -> Future:
+        """``who`` makes the move ``name`` (``propose``, ``accept``, ``reject``,
+        ``walk_away`` or ``comment``, with that method's fields) without waiting: a future of
+        what the method returns, resolved once the move is committed, together with the
+        answers of the room's bots. Everything, the person's place included, is checked in
+        the move's transaction."""
+        moves = {"propose": self._propose, "accept": self._accept, "reject": self._reject,
+                 "walk_away": self._walk_away, "comment": self._comment}
+        if name not in moves:
+            raise ValueError(f"no move '{name}'; expected one of {', '.join(moves)}")
+
+        def work(connection: Connection) -> Any:
+            account = who if isinstance(who, int) else who(connection)
+            done = moves[name](connection, _member(connection, room_id, account), room_id, **fields)
+            self._bots_in(connection, room_id)
+            return done
+
+        return self._writer.submit(work)
+
+    def _propose(self, connection: Connection, member: Member, room_id: str, outcome: Mapping[str, Any]) -> list[int]:
+        actor = self._actor(member, room_id)
 
         def step(txn: _Txn) -> list[int]:
+            scenario = self._scenario_of(connection, room_id, txn.state)
+            labels = checks.package(scenario, outcome)
+            if actor != MEDIATOR:
+                broken = checks.broken_red_lines(scenario, actor, labels)
+                if broken:
+                    raise RoomError(f"this offer breaks your red line '{broken[0]}'; an offer binds its proposer",
+                                    field="outcome")
+            return self._apply(txn, *protocol.propose(txn.state, actor, labels, self._next_id(txn)), member)
+
+        return self._act(connection, room_id, step)
+
+    def _accept(self, connection: Connection, member: Member, room_id: str) -> list[int]:
+        party = self._actor(member, room_id, party_only=True)
+
+        def step(txn: _Txn) -> list[int]:
+            scenario = self._scenario_of(connection, room_id, txn.state)
             on_table = txn.state.improvement.outcome if txn.state.improvement else txn.state.offer
             broken = checks.broken_red_lines(scenario, party, on_table) if on_table is not None else []
             if broken:
                 raise RoomError(f"this offer breaks your red line '{broken[0]}'; red lines bind")
             return self._apply(txn, *protocol.accept(txn.state, party, self._next_id(txn)), member)
 
-        return self._act(room_id, step)
+        return self._act(connection, room_id, step)
 
-    def reject(self, account: int, room_id: str) -> list[int]:
-        """Reject what is on the table."""
-        member = self.member(account, room_id)
+    def _reject(self, connection: Connection, member: Member, room_id: str) -> list[int]:
         party = self._actor(member, room_id, party_only=True)
-        return self._act(room_id, lambda txn: self._apply(txn, *protocol.reject(txn.state, party), member))
+        return self._act(connection, room_id, lambda txn: self._apply(txn, *protocol.reject(txn.state, party), member))
 
-    def walk_away(self, account: int, room_id: str) -> list[int]:
-        """End the negotiation without agreement."""
-        member = self.member(account, room_id)
+    def _walk_away(self, connection: Connection, member: Member, room_id: str) -> list[int]:
         party = self._actor(member, room_id, party_only=True)
-        return self._act(room_id, lambda txn: self._apply(txn, *protocol.walk_away(txn.state, party), member))
+        return self._act(connection, room_id,
+                         lambda txn: self._apply(txn, *protocol.walk_away(txn.state, party), member))
 
-    def comment(self, account: int, room_id: str, body: str, kind: str = "comment",
-                outcome: Mapping[str, Any] | None = None) -> int:
-        """A discussion message (not binding): a comment, a question, or a suggestion,
-        which may carry a package."""
-        member = self.member(account, room_id)
+    def _comment(self, connection: Connection, member: Member, room_id: str, body: str, kind: str = "comment",
+                 outcome: Mapping[str, Any] | None = None) -> int:
         if member.role == "observer":
             raise AccessDenied("observers read the record; they do not speak in the room")
         if kind not in COMMENT_KINDS:
@@ -419,9 +501,8 @@ class Rooms:
         if outcome is not None:
             if kind != "suggestion":
                 raise InvalidRequest("only a suggestion carries a package", field="outcome")
-            event["outcome"] = checks.package(self.scenario(room_id), outcome)
-        with self._room(room_id) as txn:
-            return self._append(txn, event, by=member)
+            event["outcome"] = checks.package(self._scenario_in(connection, room_id), outcome)
+        return self._in_room(connection, room_id, lambda txn: self._append(txn, event, by=member))
 
     def state(self, account: int, room_id: str) -> tuple[Member, RoomState, dict[str, Any]]:
         """The person's place, the room's state and its row's public fields."""
@@ -477,16 +558,38 @@ class Rooms:
         scenario is read only when some event has a package to score."""
         viewer = self.viewer(member, room_id)
         records = self.records(room_id, after, limit)
-        scoring = viewer.readable and any(kind.startswith(ROOM_EVENTS) and "outcome" in payload
-                                          for _, kind, _, payload in records)
-        if not scoring:
-            return views.events(records, None, viewer)
+        scenario = self._scoring(room_id, viewer, records)
+        if scenario is False:
+            scenario = self.scenario(room_id)
+        return views.events(records, scenario, viewer)
+
+    def recent_events_for(self, member: Member, room_id: str, after: int = -1,
+                          limit: int | None = None) -> list[dict[str, Any]] | None:
+        """:meth:`events_for` from memory alone, without waiting for the store: None when it
+        must be read (the events are not among the latest this process keeps, or the viewer
+        is a mediator, whose grants are read afresh, or the preferences to score with are
+        not at hand)."""
+        if member.role == "mediator":
+            return None
+        records = self._recent_run(room_id, after, limit)
+        if not records:
+            return None
+        viewer = views.Viewer(member.role, member.party, frozenset({member.party}) if member.role == "party" else frozenset())
+        scenario = self._scoring(room_id, viewer, records)
+        return None if scenario is False else views.events(records, scenario, viewer)
+
+    def _scoring(self, room_id: str, viewer: views.Viewer, records: list[tuple[int, str, str, Any]]
+                 ) -> Scenario | None | bool:
+        """The scenario to score ``records`` with for ``viewer``: None if nothing is to be
+        scored, False if it must be read from the store."""
+        if not viewer.readable or not any(kind.startswith(ROOM_EVENTS) and "outcome" in payload
+                                          for _, kind, _, payload in records):
+            return None
         # A stream scores with the preferences its own record says are in force: every
         # change of them is a "preferences" event, so one in the batch means read them again.
         cached = self._scenarios.get(room_id)
         changed = any(kind == ROOM_EVENTS + "preferences" for _, kind, _, _ in records)
-        scenario = cached[1] if cached is not None and not changed else self.scenario(room_id)
-        return views.events(records, scenario, viewer)
+        return cached[1] if cached is not None and not changed else False
 
     def score(self, account: int, room_id: str, outcome: Mapping[str, Any]) -> dict[str, Any]:
         """A package scored for the parties ``account`` may read (the proposal composer)."""
@@ -529,17 +632,22 @@ class Rooms:
         The latest events this process committed are kept in memory: the streams of a room
         read each new event once from there rather than once each from the database (an
         entry never changes; events committed by other processes are read from the store)."""
-        with self._lock:
-            recent = self._recent.get(room_id, ())
-            run = []
-            for record in recent:
-                if record[0] == after + 1 + len(run):
-                    run.append(record)
-            if run:
-                return run if limit is None else run[:limit]
+        run = self._recent_run(room_id, after, limit)
+        if run:
+            return run
         ledger = self._ledger(room_id)
         stop = None if limit is None else after + 1 + limit
         return [_record_of(entry) for entry in ledger.entries(after + 1, stop)]
+
+    def _recent_run(self, room_id: str, after: int, limit: int | None) -> list[tuple[int, str, str, Any]]:
+        """The events after ``after`` among the latest kept in memory, as far as they run
+        without a gap (none: the store must be read)."""
+        with self._lock:
+            run = []
+            for record in self._recent.get(room_id, ()):
+                if record[0] == after + 1 + len(run):
+                    run.append(record)
+        return run if limit is None else run[:limit]
 
     def last_event(self, room_id: str) -> int:
         return self._ledger(room_id).size - 1
@@ -602,7 +710,8 @@ class Rooms:
                                                                       "representative", None)
         if named is not None and named != member.representative:
             raise AccessDenied(f"you are {member.representative}; this act names {named}")
-        with self._room(room_id) as txn:
+
+        def step(txn: _Txn) -> int:
             record = self._record(room_id).bound(txn.connection)
             if isinstance(statement, DraftVersion):
                 self._require_draft_of_agreement(room_id, txn.state, statement)
@@ -610,8 +719,9 @@ class Rooms:
             txn.written.append(_record_of(txn.ledger.entry(act.seq)))
             if isinstance(statement, DraftVersion):
                 txn.state = protocol.mark_drafted(txn.state)
-            self._notify_in(txn, act.seq)
             return act.seq
+
+        return self._write(room_id, step)
 
     def viewer(self, member: Member, room_id: str) -> views.Viewer:
         """How the room shows itself to ``member`` (whose preferences they may read)."""
@@ -631,27 +741,34 @@ class Rooms:
 
     # -- internals ---------------------------------------------------------------------------
 
-    @contextmanager
-    def _room(self, room_id: str) -> Iterator[_Txn]:
-        """A write transaction holding the room's row lock; listeners hear of the events
-        appended once it has committed."""
-        with writing(self.engine) as connection:
-            row = connection.execute(_LOCK_ROOM, {"room": room_id}).first()
-            if row is None:
-                raise NotFound(f"no room '{room_id}'")
-            state = RoomState.model_validate_json(row.state)
-            txn = _Txn(connection, row, state, self._ledger(room_id).bound(connection))
-            yield txn
-            if txn.state is not state:
-                connection.execute(_SET_STATE, {"room": room_id, "state": txn.state.model_dump_json()})
-        self._remember(room_id, txn.written)
-        self._announce(room_id, txn.written)
+    def _write(self, room_id: str, step: Callable[[_Txn], T]) -> T:
+        """Run ``step`` on the room in a transaction of the writer, and wait for its commit."""
+        return self._writer.run(lambda connection: self._in_room(connection, room_id, step))
+
+    def _in_room(self, connection: Connection, room_id: str, step: Callable[[_Txn], T]) -> T:
+        """Run ``step`` on the room, its row locked, in the writer's transaction
+        ``connection``; listeners hear of the events appended once it has committed."""
+        lock = _LOCK_ROOM if may_wait(connection) else _LOCK_ROOM_NOWAIT
+        row = connection.execute(lock, {"room": room_id}).first()
+        if row is None:
+            raise NotFound(f"no room '{room_id}'")
+        state = RoomState.model_validate_json(row.state)
+        txn = _Txn(connection, row, state, self._ledger(room_id).bound(connection, tail_of(*row[2:])))
+        done = step(txn)
+        if txn.state is not state:
+            connection.execute(_SET_STATE, {"room": room_id, "state": txn.state.model_dump_json()})
+        if txn.written and self.postgres:  # delivered to every listening process on commit
+            connection.execute(_NOTIFY, {"payload": f"{room_id} {txn.written[-1][0]}"})
+        self._after_commit(room_id, txn.written)
+        return done
+
+    def _after_commit(self, room_id: str, written: list[tuple[int, str, str, Any]]) -> None:
+        if written:
+            self._writer.after_commit(lambda: (self._remember(room_id, written), self._announce(room_id, written)))
 
     def _remember(self, room_id: str, written: list[tuple[int, str, str, Any]]) -> None:
         """Keep the events just committed (in order of their ids: two transactions may
         finish in either order) among the room's latest."""
-        if not written:
-            return
         with self._lock:
             recent = self._recent.setdefault(room_id, [])
             known = {record[0] for record in recent}
@@ -660,44 +777,48 @@ class Rooms:
             del recent[:-RECENT_EVENTS]
 
     def _apply(self, txn: _Txn, state: RoomState, events: list[dict[str, Any]], member: Member | None) -> list[int]:
-        ids = [self._append(txn, event, by=member) for event in events]
+        ids = self._extend(txn, events, by=member)
         txn.state = state
         return ids
 
     def _append(self, txn: _Txn, event: dict[str, Any], by: Member | None) -> int:
-        record = {"room": txn.room.id, **event}
-        if by is not None:
-            record["by"] = by.username
-            if by.representative is not None:
-                record["representative"] = by.representative
-        entry = txn.ledger.append(ROOM_EVENTS + event["type"], canonical_json(record))
-        txn.written.append((entry.seq, entry.kind, entry.appended_at, record))
-        self._notify_in(txn, entry.seq)
-        return entry.seq
+        return self._extend(txn, [event], by)[0]
 
-    def _notify_in(self, txn: _Txn, seq: int) -> None:
-        if self.postgres:  # delivered to every listening process when the transaction commits
-            txn.connection.execute(text("SELECT pg_notify('servanda_events', :payload)"),
-                                   {"payload": f"{txn.room.id} {seq}"})
+    def _extend(self, txn: _Txn, events: list[dict[str, Any]], by: Member | None) -> list[int]:
+        """Append room records of ``events``, made by ``by`` (None: the room itself)."""
+        records = []
+        for event in events:
+            record = {"room": txn.room.id, **event}
+            if by is not None:
+                record["by"] = by.username
+                if by.representative is not None:
+                    record["representative"] = by.representative
+            records.append(record)
+        entries = txn.ledger.extend([(ROOM_EVENTS + record["type"], canonical_json(record)) for record in records])
+        txn.written.extend((entry.seq, entry.kind, entry.appended_at, record)
+                           for entry, record in zip(entries, records))
+        return [entry.seq for entry in entries]
 
     def _announce(self, room_id: str, written: list[tuple[int, str, str, Any]]) -> None:
-        if written:
-            for listener in self._listeners:
-                listener(room_id, max(record[0] for record in written))
+        for listener in self._listeners:
+            listener(room_id, written[-1][0])
 
     def _next_id(self, txn: _Txn) -> int:
         return txn.ledger.lock()
 
-    def _act(self, room_id: str, step: Callable[[_Txn], list[int]]) -> list[int]:
-        """Run one move in a room transaction, after ending the room if its deadline has
-        passed (the ending is recorded, the move refused); then let bots move."""
-        with self._room(room_id) as txn:
+    def _act(self, connection: Connection, room_id: str, step: Callable[[_Txn], list[int]]) -> list[int]:
+        """Run one move on the room, after ending the room if its deadline has passed (the
+        ending is recorded, and the move refused)."""
+        def checked(txn: _Txn) -> list[int] | None:
             state, events = protocol.close_if_expired(txn.state, datetime.now(timezone.utc))
-            expired = bool(events)
-            ids = self._apply(txn, state, events, None) if expired else step(txn)
-        if expired:
-            raise RoomError("the deadline has passed; the negotiation has ended without agreement")
-        self._play_bots(room_id)
+            if events:
+                self._apply(txn, state, events, None)
+                return None
+            return step(txn)
+
+        ids = self._in_room(connection, room_id, checked)
+        if ids is None:
+            raise AfterCommit(RoomError("the deadline has passed; the negotiation has ended without agreement"))
         return ids
 
     def _actor(self, member: Member, room_id: str, party_only: bool = False) -> str:
@@ -734,25 +855,26 @@ class Rooms:
     def _public(self, room_id: str) -> dict[str, Any]:
         return self._facts_of(room_id).public
 
-    def _facts_of(self, room_id: str) -> _Facts:
+    def _facts_of(self, room_id: str, connection: Connection | None = None) -> _Facts:
         facts = self._facts.get(room_id)
         if facts is None:
-            with self.engine.connect() as connection:
-                row = connection.execute(select(rooms.c.scenario, rooms.c.created_at)
-                                         .where(rooms.c.id == room_id)).first()
+            with nullcontext(connection) if connection is not None else self.engine.connect() as reader:
+                row = reader.execute(select(rooms.c.scenario, rooms.c.created_at)
+                                     .where(rooms.c.id == room_id)).first()
                 if row is None:
                     raise NotFound(f"no room '{room_id}'")
-                seated = dict(connection.execute(select(seats.c.party, seats.c.bot)
-                                                 .where(seats.c.room_id == room_id)).all())
+                seated = dict(reader.execute(select(seats.c.party, seats.c.bot)
+                                             .where(seats.c.room_id == room_id)).all())
             facts = _Facts(parse_json(row.scenario.encode()), seated, parse_timestamp(row.created_at))
             with self._lock:
                 facts = self._facts.setdefault(room_id, facts)
         return facts
 
-    def _scenario_parts(self, room_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(preferences.c.party, preferences.c.document)
-                                      .where(preferences.c.room_id == room_id)).all()
+    def _scenario_parts(self, room_id: str, connection: Connection | None = None
+                        ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        with nullcontext(connection) if connection is not None else self.engine.connect() as reader:
+            rows = reader.execute(select(preferences.c.party, preferences.c.document)
+                                  .where(preferences.c.room_id == room_id)).all()
         return self._public(room_id), {row.party: parse_json(row.document.encode()) for row in rows}
 
     @staticmethod
@@ -809,62 +931,60 @@ class Rooms:
         if sorted(draft.parties) != sorted(state.order):
             raise RoomError("the text must name every party of the room")
 
-    def _play_bots(self, room_id: str) -> None:
-        """Let bots act while it is a bot's turn (alternating offers) or a text awaits a
-        bot's answer (single text). The person's move that woke them has committed: a
-        bot's failure is logged, not reported to that person as theirs."""
+    def _bots_in(self, connection: Connection, room_id: str) -> None:
+        """Let bots act, in the writer's transaction ``connection``, while it is a bot's turn
+        (alternating offers) or a text awaits a bot's answer (single text). Each bot move
+        has a savepoint of its own: a bot's failure is logged and undone, never reported to
+        the person whose move woke it as theirs."""
+        if not any(bot is not None for bot in self._facts_of(room_id, connection).seats.values()):
+            return
         try:
-            while self._bot_move(room_id):
-                pass
+            while True:
+                with self._writer.savepoint(connection):
+                    if not self._in_room(connection, room_id, self._bot_move):
+                        return
         except Exception:  # noqa: BLE001 - logged with its traceback
             _log.exception("a bot failed to move in room %s", room_id)
 
-    def _bot_move(self, room_id: str) -> bool:
-        facts = self._facts_of(room_id)
+    def _bot_move(self, txn: _Txn) -> bool:
+        """One bot's move, if a bot is to move: whether one moved."""
+        room_id, state = txn.room.id, txn.state
+        facts = self._facts_of(room_id, txn.connection)
         bot_seats = {party: bot for party, bot in facts.seats.items() if bot is not None}
-        if not bot_seats:
-            return False
-        with self.engine.connect() as connection:
-            state = RoomState.model_validate_json(
-                connection.execute(select(rooms.c.state).where(rooms.c.id == room_id)).scalar_one())
         party = _bot_to_move(state, bot_seats)
         if party is None:
             return False
-        scenario = self.scenario(room_id)
-        table = _table(scenario)
-        started = facts.started
+        scenario = self._scenario_of(txn.connection, room_id, state)
         bot = Member(0, f"bot:{bot_seats[party]}", "party", party, None, False)
-        with self._room(room_id) as txn:
-            if txn.state != state:  # someone acted meanwhile: look again
-                return True
-            if state.phase is Phase.AGREEMENT:
-                # A post-settlement proposal: a bot accepts what leaves it at least as well off
-                # as the agreement without breaking its own red lines, and rejects the rest.
-                if _no_worse(scenario, party, state.agreement, state.improvement.outcome):
-                    self._apply(txn, *protocol.accept(state, party, self._next_id(txn)), bot)
-                else:
-                    self._apply(txn, *protocol.reject(state, party), bot)
-                return True
-            ended, events = protocol.close_if_expired(state, datetime.now(timezone.utc))
-            if events:
-                self._apply(txn, ended, events, None)
-                return False
-            room_records = [(seq, payload) for seq, kind, _, payload in self._room_records(txn)]
-            record = bots.history(table, room_records, state)
-            strategy = self._strategy(room_id, party, bot_seats[party])
-            seed = int.from_bytes(hashlib.sha256(f"{room_id}:{party}:{len(record)}".encode()).digest()[:8], "big")
-            move = bots.decide(strategy, table, party, state, record, datetime.now(timezone.utc), started,
-                               np.random.default_rng(seed))
-            if move.kind == "propose":
-                labels = scenario.space.describe(scenario.space.outcome_at(move.outcome))
-                new, events = protocol.propose(state, party, labels, self._next_id(txn))
-            elif move.kind == "accept":
-                new, events = protocol.accept(state, party, self._next_id(txn))
-            elif move.kind == "reject":
-                new, events = protocol.reject(state, party)
+        if state.phase is Phase.AGREEMENT:
+            # A post-settlement proposal: a bot accepts what leaves it at least as well off
+            # as the agreement without breaking its own red lines, and rejects the rest.
+            if _no_worse(scenario, party, state.agreement, state.improvement.outcome):
+                self._apply(txn, *protocol.accept(state, party, self._next_id(txn)), bot)
             else:
-                new, events = protocol.walk_away(state, party)
-            self._apply(txn, new, events, bot)
+                self._apply(txn, *protocol.reject(state, party), bot)
+            return True
+        ended, events = protocol.close_if_expired(state, datetime.now(timezone.utc))
+        if events:
+            self._apply(txn, ended, events, None)
+            return False
+        table = _table(scenario)
+        room_records = [(seq, payload) for seq, kind, _, payload in self._room_records(txn)]
+        record = bots.history(table, room_records, state)
+        strategy = self._strategy(room_id, party, bot_seats[party])
+        seed = int.from_bytes(hashlib.sha256(f"{room_id}:{party}:{len(record)}".encode()).digest()[:8], "big")
+        move = bots.decide(strategy, table, party, state, record, datetime.now(timezone.utc), facts.started,
+                           np.random.default_rng(seed))
+        if move.kind == "propose":
+            labels = scenario.space.describe(scenario.space.outcome_at(move.outcome))
+            new, events = protocol.propose(state, party, labels, self._next_id(txn))
+        elif move.kind == "accept":
+            new, events = protocol.accept(state, party, self._next_id(txn))
+        elif move.kind == "reject":
+            new, events = protocol.reject(state, party)
+        else:
+            new, events = protocol.walk_away(state, party)
+        self._apply(txn, new, events, bot)
         return True
 
     def _room_records(self, txn: _Txn) -> list[tuple[int, str, str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         broker.bind(asyncio.get_running_loop())
+        # Everything made while starting (modules, the app, the engine) lives as long as the
+        # process: out of the collector's way, a full collection scans only what came since
+        # (about a tenth as long: its pause is what the slowest requests wait for).
+        gc.collect()
+        gc.freeze()
         listener = None
         if app.state.rooms.postgres:
             url = app.state.engine.url.set(drivername="postgresql")
@@ -32,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if listener is not None:
             listener.stop()
+        app.state.rooms.close()
         app.state.engine.dispose()
 
     app = FastAPI(

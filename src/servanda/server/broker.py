@@ -20,24 +20,35 @@ _log = logging.getLogger(__name__)
 
 
 class Broker:
-    """Per room, the asyncio events of the streams waiting on it (in one event loop)."""
+    """Per room, the asyncio events of the streams waiting on it (in one event loop), and
+    the latest event id announced."""
 
     def __init__(self) -> None:
         self._waiting: dict[str, set[asyncio.Event]] = {}
+        self._latest: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
-    def notify(self, room_id: str, _last_event: int | None = None) -> None:
-        """Wake the streams of ``room_id``; safe to call from any thread."""
+    def notify(self, room_id: str, last_event: int) -> None:
+        """Wake the streams of ``room_id``, whose events up to ``last_event`` have been
+        committed; safe to call from any thread."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._wake, room_id)
+            loop.call_soon_threadsafe(self._wake, room_id, last_event)
 
-    def _wake(self, room_id: str) -> None:
-        for waiter in self._waiting.get(room_id, ()):
-            waiter.set()
+    def announced(self, room_id: str) -> int | None:
+        """The latest event id of ``room_id`` announced while a stream of it was open (None:
+        none known), from the event loop's thread."""
+        return self._latest.get(room_id)
+
+    def _wake(self, room_id: str, last_event: int) -> None:
+        waiting = self._waiting.get(room_id)
+        if waiting:
+            self._latest[room_id] = max(last_event, self._latest.get(room_id, last_event))
+            for waiter in waiting:
+                waiter.set()
 
     @contextmanager
     def subscribe(self, room_id: str) -> Iterator[asyncio.Event]:
@@ -51,6 +62,7 @@ class Broker:
                 waiting.discard(waiter)
                 if not waiting:
                     del self._waiting[room_id]
+                    self._latest.pop(room_id, None)
 
 
 class PostgresListener(threading.Thread):
@@ -76,8 +88,9 @@ class PostgresListener(threading.Thread):
                     connection.execute(f"LISTEN {self.CHANNEL}")
                     while not self._stop.is_set():
                         for note in connection.notifies(timeout=1.0):
-                            room_id, _, _ = note.payload.partition(" ")
-                            self.broker.notify(room_id)
+                            room_id, _, last = note.payload.partition(" ")
+                            if last.isdigit():
+                                self.broker.notify(room_id, int(last))
             except Exception as exc:  # noqa: BLE001 - any loss of the connection: retry
                 if self._stop.is_set():
                     return

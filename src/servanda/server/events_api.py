@@ -48,22 +48,31 @@ async def stream(
     async def events():
         nonlocal cursor
         with broker.subscribe(room_id) as wake:
+            look = True  # in the store too: at the start, and when no wake-up came for a while
             while True:
                 wake.clear()
-                batch = await run_in_threadpool(rooms.events_for, member, room_id, cursor, BATCH)
-                for event in batch:
-                    yield ServerSentEvent(data=json.dumps(event, separators=(",", ":")), id=str(event["id"]),
-                                          event=event["type"])
+                batch = rooms.recent_events_for(member, room_id, cursor, BATCH)
+                if batch is None:  # not in memory: from the store, unless nothing new was announced
+                    announced = broker.announced(room_id)
+                    unseen = look or announced is None or announced > cursor
+                    batch = await run_in_threadpool(rooms.events_for, member, room_id, cursor, BATCH) if unseen else []
                 if batch:
+                    yield b"".join(_encoded(event) for event in batch)  # one write for the batch
                     cursor = batch[-1]["id"]
                 if len(batch) == BATCH:
                     continue  # more to read; otherwise caught up: anything newer sets ``wake``
                 try:
                     await asyncio.wait_for(wake.wait(), RECHECK_SECONDS)
+                    look = False
                 except TimeoutError:
-                    pass
+                    look = True
 
     return EventSourceResponse(events(), ping=15)
+
+
+def _encoded(event: dict) -> bytes:
+    return ServerSentEvent(data=json.dumps(event, separators=(",", ":")), id=str(event["id"]),
+                           event=event["type"]).encode()
 
 
 def _start(last_event_id: str | None, after: int | None) -> int:

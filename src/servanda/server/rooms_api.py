@@ -3,6 +3,7 @@ treaty acts signed by their signers; the record, the status, the bundle and the 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -13,7 +14,7 @@ from servanda.rooms import Rooms
 from servanda.rooms.accounts import Person
 from servanda.server import schemas
 from servanda.server.problems import REFUSALS
-from servanda.server.security import person
+from servanda.server.security import Credentials, credentials, person
 from servanda.treaty.bundle import export_bundle
 from servanda.treaty.statements import Envelope
 
@@ -104,32 +105,43 @@ def grant(room_id: RoomId, body: schemas.Grant, request: Request, who: Person = 
     return schemas.EventId(id=_rooms(request).grant_mediator(who.account, room_id, body.mediator_may_read))
 
 
+# The moves are the busiest requests: they wait for their transaction without holding a
+# thread, and check the credentials inside it (see Rooms.move).
+
+
 @router.post("/rooms/{room_id}/offers", response_model=schemas.EventIds)
-def offer(room_id: RoomId, body: schemas.Offer, request: Request, who: Person = Depends(person)) -> schemas.EventIds:
+async def offer(room_id: RoomId, body: schemas.Offer, request: Request,
+                who: Credentials = Depends(credentials)) -> schemas.EventIds:
     """Put a package on the table: an offer on your turn (countering the one there), a
     mediator's text, or a post-settlement improvement."""
-    return schemas.EventIds(events=_rooms(request).propose(who.account, room_id, body.outcome))
+    return schemas.EventIds(events=await _move(request, who, "propose", room_id, outcome=body.outcome))
 
 
 @router.post("/rooms/{room_id}/accept", response_model=schemas.EventIds)
-def accept(room_id: RoomId, request: Request, who: Person = Depends(person)) -> schemas.EventIds:
-    return schemas.EventIds(events=_rooms(request).accept(who.account, room_id))
+async def accept(room_id: RoomId, request: Request, who: Credentials = Depends(credentials)) -> schemas.EventIds:
+    return schemas.EventIds(events=await _move(request, who, "accept", room_id))
 
 
 @router.post("/rooms/{room_id}/reject", response_model=schemas.EventIds)
-def reject(room_id: RoomId, request: Request, who: Person = Depends(person)) -> schemas.EventIds:
-    return schemas.EventIds(events=_rooms(request).reject(who.account, room_id))
+async def reject(room_id: RoomId, request: Request, who: Credentials = Depends(credentials)) -> schemas.EventIds:
+    return schemas.EventIds(events=await _move(request, who, "reject", room_id))
 
 
 @router.post("/rooms/{room_id}/walk-away", response_model=schemas.EventIds)
-def walk_away(room_id: RoomId, request: Request, who: Person = Depends(person)) -> schemas.EventIds:
-    return schemas.EventIds(events=_rooms(request).walk_away(who.account, room_id))
+async def walk_away(room_id: RoomId, request: Request, who: Credentials = Depends(credentials)) -> schemas.EventIds:
+    return schemas.EventIds(events=await _move(request, who, "walk_away", room_id))
 
 
 @router.post("/rooms/{room_id}/comments", response_model=schemas.EventId)
-def comment(room_id: RoomId, body: schemas.Comment, request: Request, who: Person = Depends(person)) -> schemas.EventId:
+async def comment(room_id: RoomId, body: schemas.Comment, request: Request,
+                  who: Credentials = Depends(credentials)) -> schemas.EventId:
     """Discussion (not binding): a comment, a question, or a suggestion with a package."""
-    return schemas.EventId(id=_rooms(request).comment(who.account, room_id, body.text, body.kind, body.outcome))
+    return schemas.EventId(id=await _move(request, who, "comment", room_id, body=body.text, kind=body.kind,
+                                          outcome=body.outcome))
+
+
+async def _move(request: Request, who: Credentials, name: str, room_id: str, **fields: Any) -> Any:
+    return await asyncio.wrap_future(_rooms(request).move(who.account, name, room_id, **fields))
 
 
 @router.post("/rooms/{room_id}/score", response_model=schemas.Scored)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hmac
 import time
+from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from servanda.rooms.accounts import Person, identify
 from servanda.store.counters import DatabaseStorage
@@ -43,29 +44,59 @@ class Limiter:
             raise HTTPException(429, f"too many attempts; try again in {wait} s", headers={"Retry-After": str(wait)})
 
 
-def person(request: Request) -> Person:
-    """The signed-in person, or a 401 (403 for a session request without its CSRF token)."""
-    engine = request.app.state.engine
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents: a bearer token, or a session cookie and, on a state-changing
+    request, the CSRF token it carries. Read from the headers alone; checked against the
+    store by :meth:`person`."""
+
+    secret: str
+    kind: str  # "token" or "session"
+    csrf: str | None  # the CSRF token sent with a state-changing session request
+
+    def person(self, connection: Connection) -> Person:
+        """The signed-in person, read on ``connection``, or a 401 (403 for a session request
+        without its CSRF token)."""
+        found = identify(connection, self.secret, self.kind)
+        if found is None:
+            raise _unauthenticated("the token is not valid (revoked, or never issued)" if self.kind == "token"
+                                   else "the session has expired; sign in again")
+        if self.csrf is not None and (not found.csrf or not hmac.compare_digest(self.csrf.encode(),
+                                                                                found.csrf.encode())):
+            raise HTTPException(403, f"a request from a browser session must carry its {CSRF_HEADER} header")
+        return found
+
+    def account(self, connection: Connection) -> int:
+        """The signed-in person's account (see :meth:`person`)."""
+        return self.person(connection).account
+
+
+async def credentials(request: Request) -> Credentials:
+    """The request's credentials, not yet checked (a 401 if there are none, or malformed):
+    for the moves, which check them in their own transaction."""
+    return credentials_of(request)
+
+
+def credentials_of(request: Request) -> Credentials:
+    """The credentials ``request`` presents (see :func:`credentials`)."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise _unauthenticated("the Authorization header must be 'Bearer <token>'")
-        found = identify(engine, secret.strip(), "token")
-        if found is None:
-            raise _unauthenticated("the token is not valid (revoked, or never issued)")
-        return found
+        return Credentials(secret.strip(), "token", None)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        found = identify(engine, cookie, "session")
-        if found is None:
-            raise _unauthenticated("the session has expired; sign in again")
-        if request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER, "")
-            if not found.csrf or not hmac.compare_digest(sent.encode(), found.csrf.encode()):
-                raise HTTPException(403, f"a request from a browser session must carry its {CSRF_HEADER} header")
-        return found
+        csrf = request.headers.get(CSRF_HEADER, "") if request.method not in SAFE_METHODS else None
+        return Credentials(cookie, "session", csrf)
     raise _unauthenticated("sign in: send 'Authorization: Bearer <token>' or a session cookie")
+
+
+def person(request: Request) -> Person:
+    """The signed-in person, or a 401 (403 for a session request without its CSRF token)."""
+    presented = credentials_of(request)
+    with request.app.state.engine.connect() as connection:
+        return presented.person(connection)
 
 
 def client_address(request: Request) -> str:
