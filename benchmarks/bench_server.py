@@ -67,7 +67,11 @@ always in the same process, which times the offer between them). Setting up (acc
 tokens, rooms, invitations) is outside the clock; every number of clients gets new rooms.
 
 Targets (issue 9): at least 500 acknowledged offers/s on either database, and a post-to-event
-p99 under 100 ms, at 200 clients.
+p99 under 100 ms, at 200 clients. Closed-loop, 100 rooms answered within 100 ms would take
+1,000 offers/s and more, so the two are checked as one load: the most the server sustains
+at 200 clients unpaced must reach 500 offers/s, and 200 clients paced at 500 offers/s in all
+(2.5 offers/s each, ``--rate 500``; run after the unpaced ones unless ``--rate`` is given)
+must see a p99 under 100 ms while the server keeps that pace.
 """
 
 from __future__ import annotations
@@ -614,22 +618,39 @@ def report(results: dict[tuple[str, int], Result], databases: list[str],
     return lines
 
 
-def verdicts(results: dict[tuple[str, int], Result], databases: list[str], clients: list[int],
-             rate: float | None) -> list[str]:
+def target_report(paced: dict[str, Result], databases: list[str]) -> list[str]:
+    """The table of the runs at the target load."""
+    header = ["measure", *(DATABASE_NAMES[d] for d in databases)]
+    rows = [[name, *(show(value(paced[d])) for d in databases)] for name, value, show in MEASURES]
+    rows.append(["server process CPU", *(_share(paced[d].server_cpu) for d in databases)])
+    rows.append(["errors", *(str(len(paced[d].errors)) for d in databases)])
+    return [f"At the target load: {TARGET_CLIENTS} clients paced at {TARGET_OFFERS:.0f} offers/s in all:", "",
+            markdown_table(header, rows), ""]
+
+
+def verdicts(results: dict[tuple[str, int], Result], paced: dict[str, Result], databases: list[str],
+             clients: list[int], rate: float | None) -> list[str]:
     at = TARGET_CLIENTS if TARGET_CLIENTS in clients else max(clients)
-    lines = [f"Targets at {at} clients: at least {TARGET_OFFERS:.0f} acknowledged offers/s and a "
-             f"post-to-event p99 under {TARGET_P99 * 1000:.0f} ms"
+    lines = [f"Targets at {at} clients: at least {TARGET_OFFERS:.0f} acknowledged offers/s (unpaced), and a "
+             f"post-to-event p99 under {TARGET_P99 * 1000:.0f} ms at {TARGET_OFFERS:.0f} offers/s"
              + ("" if at == TARGET_CLIENTS else f" (the targets are for {TARGET_CLIENTS} clients)")
              + ("" if rate is None else f"; paced at {rate:g} offers/s, so offers/s shows the pace "
                 "asked, not the most the server sustains (run without --rate for that)")
              + ":"]
     for d in databases:
         r = results[(d, at)]
-        p99 = r.percentile("latencies", 99)
-        rate = "met" if r.offers_per_second >= TARGET_OFFERS else "MISSED"
-        latency = "met" if p99 is not None and p99 < TARGET_P99 else "MISSED"
-        lines.append(f"- {DATABASE_NAMES[d]}: {r.offers_per_second:,.0f} offers/s ({rate}), "
-                     f"p99 {_time(p99)} ({latency})")
+        most = "met" if r.offers_per_second >= TARGET_OFFERS else "MISSED"
+        line = f"- {DATABASE_NAMES[d]}: {r.offers_per_second:,.0f} offers/s ({most})"
+        timed = paced.get(d, r if rate == TARGET_OFFERS else None)
+        if timed is None:
+            line += "; latency at the target load not measured"
+        else:
+            p99 = timed.percentile("latencies", 99)
+            kept = timed.offers_per_second >= 0.98 * TARGET_OFFERS
+            met = kept and p99 is not None and p99 < TARGET_P99
+            line += (f"; at {TARGET_OFFERS:.0f} offers/s: p99 {_time(p99)}, {timed.offers_per_second:,.0f} "
+                     f"offers/s kept ({'met' if met else 'MISSED'})")
+        lines.append(line)
     return lines
 
 
@@ -697,6 +718,7 @@ def main() -> None:
           flush=True)
 
     results: dict[tuple[str, int], Result] = {}
+    paced: dict[str, Result] = {}  # by database: at the target load
     notes: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="bench-server-", dir=args.dir))
     try:
@@ -712,16 +734,24 @@ def main() -> None:
                     results[(kind, n)] = result
                     print(f"  done: {DATABASE_NAMES[kind]}, {n} clients: "
                           f"{result.offers_per_second:,.0f} offers/s", file=sys.stderr, flush=True)
+                if args.rate is None and TARGET_CLIENTS in clients:
+                    seats = asyncio.run(_rooms(base, TARGET_CLIENTS // 2, tokens))
+                    paced[kind] = measure(base, pid, db, seats, args.client_processes, warm_up, seconds,
+                                          TARGET_OFFERS)
+                    print(f"  done: {DATABASE_NAMES[kind]}, {TARGET_CLIENTS} clients paced at "
+                          f"{TARGET_OFFERS:.0f} offers/s", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print()
     print("\n".join(report(results, databases, clients)))
+    if paced:
+        print("\n".join(target_report(paced, databases)))
     print(f"Rooms of two parties ({SCENARIO.relative_to(ROOT)}): a client per party and room, "
           "each with its own token and event stream, countering the opponent's offer as soon "
           "as its event arrives. Server, database and load generator share the machine's cores. "
           "Ratio PostgreSQL/SQLite: above 1, PostgreSQL has more offers/s or takes longer.")
     print()
-    print("\n".join(verdicts(results, databases, clients, args.rate)))
+    print("\n".join(verdicts(results, paced, databases, clients, args.rate)))
     print()
     print("\n".join(f"- {note}" for note in notes))
 

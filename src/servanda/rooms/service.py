@@ -84,7 +84,7 @@ _SALTS = (select(preferences.c.party, preferences.c.salt)
 _ROOM = select(rooms.c.id, rooms.c.state, *last_entry(rooms.c.log_id)).where(rooms.c.id == bindparam("room"))
 _LOCK_ROOM, _LOCK_ROOM_NOWAIT = _ROOM.with_for_update(of=rooms), _ROOM.with_for_update(of=rooms, nowait=True)
 _STATE = select(rooms.c.state).where(rooms.c.id == bindparam("room"))
-_NOTIFY = text("SELECT pg_notify('servanda_events', :payload)")
+_NOTIFY = text("SELECT pg_notify('servanda_events', payload) FROM unnest(CAST(:payloads AS text[])) AS payload")
 _SET_STATE = update(rooms).where(rooms.c.id == bindparam("room")).values(state=bindparam("state"))
 
 #: ``listener(room_id, last_event_id)``, called after every commit that added events.
@@ -758,7 +758,7 @@ class Rooms:
         if txn.state is not state:
             connection.execute(_SET_STATE, {"room": room_id, "state": txn.state.model_dump_json()})
         if txn.written and self.postgres:  # delivered to every listening process on commit
-            connection.execute(_NOTIFY, {"payload": f"{room_id} {txn.written[-1][0]}"})
+            self._writer.before_commit(_NOTIFY, _notify, f"{room_id} {txn.written[-1][0]}")
         self._after_commit(room_id, txn.written)
         return done
 
@@ -1000,6 +1000,11 @@ class Rooms:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _notify(connection: Connection, payloads: list[str]) -> None:
+    """PostgreSQL: tell every listening server process, on commit, of each ``"room last-id"``."""
+    connection.execute(_NOTIFY, {"payloads": payloads})
 
 
 def _member(connection: Connection, room_id: str, account: int) -> Member:

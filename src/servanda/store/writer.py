@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -63,6 +63,12 @@ class _Work:
     run: Callable[[Connection], Any]
     future: Future = field(default_factory=Future)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    before_commit: list[tuple[Hashable, Callable[[Connection, list], None], Any]] = field(default_factory=list)
+
+    def forget(self) -> None:
+        """Drop the callbacks registered: this run of the work does not count."""
+        self.after_commit.clear()
+        self.before_commit.clear()
 
 
 class Writer:
@@ -102,17 +108,23 @@ class Writer:
         resolved."""
         self._running("after_commit").after_commit.append(callback)
 
+    def before_commit(self, key: Hashable, callback: Callable[[Connection, list], None], value: Any) -> None:
+        """From inside a piece of work: just before the transaction commits, call
+        ``callback(connection, values)`` once per ``key``, with the values registered under
+        it by the work that succeeded, in order (one statement for many pieces of work)."""
+        self._running("before_commit").before_commit.append((key, callback, value))
+
     @contextmanager
     def savepoint(self, connection: Connection) -> Iterator[None]:
         """From inside a piece of work: a savepoint, for a part of it that may fail alone.
         On an exception its writes roll back, and so do the callbacks registered in it."""
         item = self._running("savepoint")
-        registered = len(item.after_commit)
+        after, before = len(item.after_commit), len(item.before_commit)
         try:
             with connection.begin_nested():
                 yield
         except BaseException:
-            del item.after_commit[registered:]
+            del item.after_commit[after:], item.before_commit[before:]
             raise
 
     def close(self) -> None:
@@ -192,7 +204,7 @@ class Writer:
                             except AfterCommit as kept:
                                 refused.append((item, kept.error))
                     except BaseException as exc:  # noqa: BLE001 - handed to the caller, or tried again
-                        item.after_commit.clear()
+                        item.forget()
                         if position > 0 and _lock_not_available(exc):
                             again.append(item)  # first in the next transaction, which may wait
                         else:
@@ -202,12 +214,13 @@ class Writer:
                     finally:
                         self._local.current = None
                 connection.execution_options(**{_NOWAIT: False})
+                _call_before_commit(connection, [item for item, _ in done + refused])
         except _RollBack:
             for item, exc in failed:
                 _fail(item, exc)
             rest = [item for item in batch if item not in again and not item.future.done()]
             for item in rest:
-                item.after_commit.clear()
+                item.forget()
             return again + rest, True
         except BaseException as exc:  # noqa: BLE001 - the commit failed: nothing of the batch counts
             for item in batch:
@@ -224,6 +237,15 @@ class Writer:
         for item, exc in failed + refused:
             _fail(item, exc)
         return again, False
+
+
+def _call_before_commit(connection: Connection, items: list[_Work]) -> None:
+    calls: dict[Hashable, tuple[Callable[[Connection, list], None], list]] = {}
+    for item in items:
+        for key, callback, value in item.before_commit:
+            calls.setdefault(key, (callback, []))[1].append(value)
+    for callback, values in calls.values():
+        callback(connection, values)
 
 
 class _RollBack(Exception):  # noqa: N818 - a signal, not an error
