@@ -85,6 +85,7 @@ class RoomState(BaseModel):
     drafted: bool = False  # the agreement has become a draft text: it no longer changes
     ending: str = ""
     preferences: int | None = None  # the event committing to the latest preferences set
+    joins: int = 0  # people who have joined so far (their places change only then)
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ their own side only (:mod:`servanda.rooms.views`).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import secrets
@@ -67,9 +68,9 @@ _log = logging.getLogger(__name__)
 PROTOCOLS = ("alternating", "single-text")
 ROLES = ("party", "mediator", "observer")
 COMMENT_KINDS = ("comment", "question", "suggestion")
-RECENT_EVENTS = 256  # per room, kept in memory for its streams
+RECENT_EVENTS = 64  # per room, kept in memory for its streams
 MAX_COMMENT = 4000
-POSTGRES_WRITERS = 1  # transactions in flight at once on PostgreSQL (SQLite has one writer)
+POSTGRES_WRITERS = 2  # transactions in flight at once on PostgreSQL (SQLite has one writer)
 
 # The statements of every move and every read, built once (building costs more than running).
 _MEMBER = (
@@ -142,7 +143,8 @@ class Rooms:
         self._records: dict[str, TreatyRecord] = {}
         self._strategies: dict[tuple[str, str], Strategy] = {}
         self._facts: dict[str, _Facts] = {}
-        self._scenarios: dict[str, tuple[tuple, Scenario]] = {}  # room -> (salts, scenario)
+        self._scenarios: dict[str, tuple[Any, Scenario]] = {}  # room -> (key, scenario)
+        self._members: dict[tuple[str, int], tuple[int, Member]] = {}  # (room, account) -> (joins, place)
         self._recent: dict[str, list[tuple[int, str, str, Any]]] = {}  # room -> its latest events
         self._lock = threading.Lock()
 
@@ -309,6 +311,7 @@ class Rooms:
             if found.party is not None:
                 event |= {"party": found.party, "representative": found.representative}
             self._append(txn, event, by=None)
+            txn.state = txn.state.model_copy(update={"joins": txn.state.joins + 1})
 
         self._write(found.room_id, step)
         return found.room_id
@@ -434,7 +437,7 @@ class Rooms:
         ``walk_away`` or ``comment``, with that method's fields) without waiting: a future of
         what the method returns, resolved once the move is committed, together with the
         answers of the room's bots. Everything, the person's place included, is checked in
-        the move's transaction."""
+        the move's transaction, the room locked."""
         moves = {"propose": self._propose, "accept": self._accept, "reject": self._reject,
                  "walk_away": self._walk_away, "comment": self._comment}
         if name not in moves:
@@ -442,16 +445,14 @@ class Rooms:
 
         def work(connection: Connection) -> Any:
             account = who if isinstance(who, int) else who(connection)
-            done = moves[name](connection, _member(connection, room_id, account), room_id, **fields)
+            done = moves[name](connection, account, room_id, **fields)
             self._bots_in(connection, room_id)
             return done
 
         return self._writer.submit(work)
 
-    def _propose(self, connection: Connection, member: Member, room_id: str, outcome: Mapping[str, Any]) -> list[int]:
-        actor = self._actor(member, room_id)
-
-        def step(txn: _Txn) -> list[int]:
+    def _propose(self, connection: Connection, account: int, room_id: str, outcome: Mapping[str, Any]) -> list[int]:
+        def step(txn: _Txn, actor: str, member: Member) -> list[int]:
             scenario = self._scenario_of(connection, room_id, txn.state)
             labels = checks.package(scenario, outcome)
             if actor != MEDIATOR:
@@ -461,12 +462,10 @@ class Rooms:
                                     field="outcome")
             return self._apply(txn, *protocol.propose(txn.state, actor, labels, self._next_id(txn)), member)
 
-        return self._act(connection, room_id, step)
+        return self._act(connection, room_id, account, step)
 
-    def _accept(self, connection: Connection, member: Member, room_id: str) -> list[int]:
-        party = self._actor(member, room_id, party_only=True)
-
-        def step(txn: _Txn) -> list[int]:
+    def _accept(self, connection: Connection, account: int, room_id: str) -> list[int]:
+        def step(txn: _Txn, party: str, member: Member) -> list[int]:
             scenario = self._scenario_of(connection, room_id, txn.state)
             on_table = txn.state.improvement.outcome if txn.state.improvement else txn.state.offer
             broken = checks.broken_red_lines(scenario, party, on_table) if on_table is not None else []
@@ -474,35 +473,38 @@ class Rooms:
                 raise RoomError(f"this offer breaks your red line '{broken[0]}'; red lines bind")
             return self._apply(txn, *protocol.accept(txn.state, party, self._next_id(txn)), member)
 
-        return self._act(connection, room_id, step)
+        return self._act(connection, room_id, account, step, party_only=True)
 
-    def _reject(self, connection: Connection, member: Member, room_id: str) -> list[int]:
-        party = self._actor(member, room_id, party_only=True)
-        return self._act(connection, room_id, lambda txn: self._apply(txn, *protocol.reject(txn.state, party), member))
+    def _reject(self, connection: Connection, account: int, room_id: str) -> list[int]:
+        return self._act(connection, room_id, account, lambda txn, party, member: self._apply(
+            txn, *protocol.reject(txn.state, party), member), party_only=True)
 
-    def _walk_away(self, connection: Connection, member: Member, room_id: str) -> list[int]:
-        party = self._actor(member, room_id, party_only=True)
-        return self._act(connection, room_id,
-                         lambda txn: self._apply(txn, *protocol.walk_away(txn.state, party), member))
+    def _walk_away(self, connection: Connection, account: int, room_id: str) -> list[int]:
+        return self._act(connection, room_id, account, lambda txn, party, member: self._apply(
+            txn, *protocol.walk_away(txn.state, party), member), party_only=True)
 
-    def _comment(self, connection: Connection, member: Member, room_id: str, body: str, kind: str = "comment",
+    def _comment(self, connection: Connection, account: int, room_id: str, body: str, kind: str = "comment",
                  outcome: Mapping[str, Any] | None = None) -> int:
-        if member.role == "observer":
-            raise AccessDenied("observers read the record; they do not speak in the room")
-        if kind not in COMMENT_KINDS:
-            raise InvalidRequest(f"unknown kind; expected one of {', '.join(COMMENT_KINDS)}", field="kind")
-        if not isinstance(body, str) or not body.strip() or len(body) > MAX_COMMENT:
-            raise InvalidRequest(f"a message has 1 to {MAX_COMMENT} characters", field="text")
-        if any(ord(c) < 32 and c not in "\n\t" for c in body):
-            raise InvalidRequest("a message may not contain control characters", field="text")
-        event: dict[str, Any] = {"type": "comment", "kind": kind, "text": body}
-        if member.party is not None:
-            event["party"] = member.party
-        if outcome is not None:
-            if kind != "suggestion":
-                raise InvalidRequest("only a suggestion carries a package", field="outcome")
-            event["outcome"] = checks.package(self._scenario_in(connection, room_id), outcome)
-        return self._in_room(connection, room_id, lambda txn: self._append(txn, event, by=member))
+        def step(txn: _Txn) -> int:
+            member = self._member_of(txn, account)
+            if member.role == "observer":
+                raise AccessDenied("observers read the record; they do not speak in the room")
+            if kind not in COMMENT_KINDS:
+                raise InvalidRequest(f"unknown kind; expected one of {', '.join(COMMENT_KINDS)}", field="kind")
+            if not isinstance(body, str) or not body.strip() or len(body) > MAX_COMMENT:
+                raise InvalidRequest(f"a message has 1 to {MAX_COMMENT} characters", field="text")
+            if any(ord(c) < 32 and c not in "\n\t" for c in body):
+                raise InvalidRequest("a message may not contain control characters", field="text")
+            event: dict[str, Any] = {"type": "comment", "kind": kind, "text": body}
+            if member.party is not None:
+                event["party"] = member.party
+            if outcome is not None:
+                if kind != "suggestion":
+                    raise InvalidRequest("only a suggestion carries a package", field="outcome")
+                event["outcome"] = checks.package(self._scenario_of(connection, room_id, txn.state), outcome)
+            return self._append(txn, event, by=member)
+
+        return self._in_room(connection, room_id, step)
 
     def state(self, account: int, room_id: str) -> tuple[Member, RoomState, dict[str, Any]]:
         """The person's place, the room's state and its row's public fields."""
@@ -643,11 +645,14 @@ class Rooms:
         """The events after ``after`` among the latest kept in memory, as far as they run
         without a gap (none: the store must be read)."""
         with self._lock:
+            recent = self._recent.get(room_id, ())
+            start = bisect.bisect_left(recent, after + 1, key=lambda record: record[0])
             run = []
-            for record in self._recent.get(room_id, ()):
-                if record[0] == after + 1 + len(run):
-                    run.append(record)
-        return run if limit is None else run[:limit]
+            for record in recent[start:start + limit if limit is not None else None]:
+                if record[0] != after + 1 + len(run):
+                    break
+                run.append(record)
+        return run
 
     def last_event(self, room_id: str) -> int:
         return self._ledger(room_id).size - 1
@@ -806,20 +811,36 @@ class Rooms:
     def _next_id(self, txn: _Txn) -> int:
         return txn.ledger.lock()
 
-    def _act(self, connection: Connection, room_id: str, step: Callable[[_Txn], list[int]]) -> list[int]:
-        """Run one move on the room, after ending the room if its deadline has passed (the
-        ending is recorded, and the move refused)."""
+    def _act(self, connection: Connection, room_id: str, account: int,
+             step: Callable[[_Txn, str, Member], list[int]], party_only: bool = False) -> list[int]:
+        """Run one move of ``account`` on the room: ``step(txn, actor, member)`` once the
+        person's place allows the move and unless the deadline has passed (the room's
+        ending is then recorded, and the move refused)."""
         def checked(txn: _Txn) -> list[int] | None:
+            member = self._member_of(txn, account)
+            actor = self._actor(member, room_id, party_only)
             state, events = protocol.close_if_expired(txn.state, datetime.now(timezone.utc))
             if events:
                 self._apply(txn, state, events, None)
                 return None
-            return step(txn)
+            return step(txn, actor, member)
 
         ids = self._in_room(connection, room_id, checked)
         if ids is None:
             raise AfterCommit(RoomError("the deadline has passed; the negotiation has ended without agreement"))
         return ids
+
+    def _member_of(self, txn: _Txn, account: int) -> Member:
+        """``account``'s place in the room locked by ``txn``. Places change only when
+        someone joins, which the room's state counts: cached until the count changes."""
+        key = (txn.room.id, account)
+        cached = self._members.get(key)
+        if cached is not None and cached[0] == txn.state.joins:
+            return cached[1]
+        member = _member(txn.connection, txn.room.id, account)
+        with self._lock:
+            self._members[key] = (txn.state.joins, member)
+        return member
 
     def _actor(self, member: Member, room_id: str, party_only: bool = False) -> str:
         if member.role == "mediator" and not party_only:

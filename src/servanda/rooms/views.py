@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from servanda.analysis.utilities import utilities
 from servanda.model import Scenario
 from servanda.treaty.record import ROOM_EVENTS
 
@@ -39,10 +38,9 @@ class Viewer:
 def score(scenario: Scenario, party: str, labels: Mapping[str, Any]) -> dict[str, Any]:
     """A package from ``party``'s side: its utility, reservation value, gain over it, and
     which of its own red lines the package breaks."""
-    position = scenario.party_names.index(party)
+    model = scenario.parties[scenario.party_names.index(party)]
     digits = np.asarray([scenario.space.parse(dict(labels))])
-    utility = float(utilities(scenario, digits)[0, position])
-    model = scenario.parties[position]
+    utility = float(model.preferences.evaluate(digits)[0])
     return {
         "utility": round(utility, 9),
         "reservation": model.reservation,

@@ -45,8 +45,8 @@ class Broker:
 
     def _wake(self, room_id: str, last_event: int) -> None:
         waiting = self._waiting.get(room_id)
-        if waiting:
-            self._latest[room_id] = max(last_event, self._latest.get(room_id, last_event))
+        if waiting and last_event > self._latest.get(room_id, -2):  # not heard of already
+            self._latest[room_id] = last_event
             for waiter in waiting:
                 waiter.set()
 
