@@ -3,7 +3,7 @@ and PostgreSQL side by side in one run.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_server.py          # 10, 100, 200 clients, both (~3 min)
+    .venv/bin/python benchmarks/bench_server.py          # 10, 100, 200 clients and the target load, both (~4 min)
     .venv/bin/python benchmarks/bench_server.py --quick  # a short smoke run (~1 min)
     .venv/bin/python benchmarks/bench_server.py --databases sqlite --clients 200 --seconds 20
     .venv/bin/python benchmarks/bench_server.py --clients 200 --rate 100  # latency at 100 offers/s

@@ -3,6 +3,7 @@ RFC 9162 Merkle tree, signed tree heads, and inclusion and consistency proofs.""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -22,24 +23,32 @@ from servanda.ledger.treehead import SignedTreeHead, sign_tree_head
 from servanda.store import log_entries, logs, writing
 
 
-def last_entry(log_id: Any) -> tuple[Any, Any]:
-    """Scalar subqueries of the number and the time of the last entry of the log whose id
-    is ``log_id`` (a value or a column to correlate with; NULL for an empty log)."""
-    last = (select(log_entries.c.seq).where(log_entries.c.log_id == log_id)
-            .order_by(log_entries.c.seq.desc()).limit(1))
-    return last.scalar_subquery(), last.with_only_columns(log_entries.c.appended_at).scalar_subquery()
+# The statements of every append, built once (building a statement costs more than running it).
+_NEXT_SEQ = select(func.coalesce(func.max(log_entries.c.seq) + 1, 0)).where(log_entries.c.log_id == bindparam("log"))
+_LOCK_LOG = select(logs.c.id).where(logs.c.id == bindparam("log")).with_for_update()
+_LAST = (select(log_entries.c.seq).where(log_entries.c.log_id == bindparam("log"))
+         .order_by(log_entries.c.seq.desc()).limit(1))
+_TAIL = select(_LAST.scalar_subquery(), _LAST.with_only_columns(log_entries.c.appended_at).scalar_subquery())
 
 
-def tail_of(last_seq: int | None, last_at: str | None) -> tuple[int, str | None]:
-    """A log's size and its last entry's time, from what :func:`last_entry` read."""
+def read_tail(connection: Connection, log_id: int) -> tuple[int, str | None]:
+    """The size of the log ``log_id`` and its last entry's time (None when empty), read on
+    ``connection``. Under a lock that keeps others from appending, read it in a statement
+    after the one that took the lock: on PostgreSQL, what a statement that waited for a
+    lock reads besides the locked row is as it was before the wait."""
+    last_seq, last_at = connection.execute(_TAIL, {"log": log_id}).one()
     return (0, None) if last_seq is None else (last_seq + 1, last_at)
 
 
-# The statements of every append, built once (building a statement costs more than running it).
-_NEXT_SEQ = select(func.coalesce(func.max(log_entries.c.seq) + 1, 0)).where(log_entries.c.log_id == bindparam("log"))
-# The log's row locked, with its last entry's number and time, in one statement.
-_LOCK_TAIL = select(*last_entry(logs.c.id)).where(logs.c.id == bindparam("log")).with_for_update(of=logs)
-_INSERT = insert(log_entries)
+_COLUMNS = ("log_id", "seq", "kind", "data", "leaf_hash", "appended_at")
+_ROWS_PER_INSERT = 16  # 96 bound values, far below every database's limit
+
+
+@functools.lru_cache(maxsize=16)
+def _insert(rows: int) -> Any:
+    """One INSERT of ``rows`` entries, their values bound as ``<column>_<k>`` (one statement,
+    one round trip, where an executemany may take several)."""
+    return insert(log_entries).values([{c: bindparam(f"{c}_{k}") for c in _COLUMNS} for k in range(rows)])
 
 
 @dataclass(frozen=True)
@@ -85,9 +94,9 @@ class Ledger:
     def bound(self, connection: Connection, tail: tuple[int, str | None] | None = None) -> Ledger:
         """This log as seen from ``connection``, a write transaction (see :func:`writing`)
         that the caller commits: everything read and appended goes through it. ``tail``,
-        the log's size and its last entry's time (see :func:`last_entry`), is for a caller
+        the log's size and its last entry's time, is for a caller
         whose transaction already keeps others from appending to the log (a lock of its
-        own): the Ledger then neither locks nor reads it again."""
+        own, see :func:`read_tail`): the Ledger then neither locks nor reads it again."""
         ledger = Ledger(self.engine, self.name, self._id, self.public_key, self._key, connection)
         ledger._tail = tail
         return ledger
@@ -204,13 +213,16 @@ class Ledger:
                 )
             entries = [Entry(seq + k, kind, data, merkle.leaf_hash(data), appended_at)
                        for k, (kind, data) in enumerate(records)]
-            if entries:
-                connection.execute(_INSERT, [
-                    {"log_id": self._id, "seq": entry.seq, "kind": entry.kind, "data": entry.data,
-                     "leaf_hash": entry.leaf_hash, "appended_at": appended_at} for entry in entries
-                ])
-                if self._connection is not None:
-                    self._tail = (seq + len(entries), appended_at)
+            for start in range(0, len(entries), _ROWS_PER_INSERT):
+                chunk = entries[start:start + _ROWS_PER_INSERT]
+                values = {}
+                for k, entry in enumerate(chunk):
+                    values |= {f"log_id_{k}": self._id, f"seq_{k}": entry.seq, f"kind_{k}": entry.kind,
+                               f"data_{k}": entry.data, f"leaf_hash_{k}": entry.leaf_hash,
+                               f"appended_at_{k}": appended_at}
+                connection.execute(_insert(len(chunk)), values)
+            if entries and self._connection is not None:
+                self._tail = (seq + len(entries), appended_at)
         return entries
 
     def lock(self) -> int:
@@ -227,7 +239,8 @@ class Ledger:
         number, and when the last entry was appended (None for an empty log)."""
         if self._tail is not None:
             return self._tail
-        return tail_of(*connection.execute(_LOCK_TAIL, {"log": self._id}).one())
+        connection.execute(_LOCK_LOG, {"log": self._id})
+        return read_tail(connection, self._id)
 
     def entry(self, seq: int) -> Entry:
         """The entry numbered ``seq``."""

@@ -37,7 +37,7 @@ from servanda.crypto import canonical_json, parse_json
 from servanda.errors import AccessDenied, InvalidRequest, NotFound, RoomError, ServandaError
 from servanda.formats.drafts import ClauseDoc, DraftDoc
 from servanda.ledger import Ledger
-from servanda.ledger.log import last_entry, tail_of
+from servanda.ledger.log import read_tail
 from servanda.ledger.timestamps import parse_timestamp, utc_timestamp
 from servanda.model import Scenario
 from servanda.model.parties import Role
@@ -81,8 +81,7 @@ _MEMBER = (
 )
 _SALTS = (select(preferences.c.party, preferences.c.salt)
           .where(preferences.c.room_id == bindparam("room")).order_by(preferences.c.party))
-# A room's row locked, with its ledger's tail: the room's lock keeps others from appending.
-_ROOM = select(rooms.c.id, rooms.c.state, *last_entry(rooms.c.log_id)).where(rooms.c.id == bindparam("room"))
+_ROOM = select(rooms.c.id, rooms.c.state, rooms.c.log_id).where(rooms.c.id == bindparam("room"))
 _LOCK_ROOM, _LOCK_ROOM_NOWAIT = _ROOM.with_for_update(of=rooms), _ROOM.with_for_update(of=rooms, nowait=True)
 _STATE = select(rooms.c.state).where(rooms.c.id == bindparam("room"))
 _NOTIFY = text("SELECT pg_notify('servanda_events', payload) FROM unnest(CAST(:payloads AS text[])) AS payload")
@@ -758,7 +757,8 @@ class Rooms:
         if row is None:
             raise NotFound(f"no room '{room_id}'")
         state = RoomState.model_validate_json(row.state)
-        txn = _Txn(connection, row, state, self._ledger(room_id).bound(connection, tail_of(*row[2:])))
+        # The room's lock keeps others from appending to its ledger: its tail, read now, holds.
+        txn = _Txn(connection, row, state, self._ledger(room_id).bound(connection, read_tail(connection, row.log_id)))
         done = step(txn)
         if txn.state is not state:
             connection.execute(_SET_STATE, {"room": room_id, "state": txn.state.model_dump_json()})
