@@ -170,6 +170,12 @@ class Ledger:
         return f"Ledger({self.name!r}, log_key={self.public_key[:16]}...)"
 
     @property
+    def tail(self) -> tuple[int, str | None] | None:
+        """For a bound Ledger that has locked the log (or appended): its size and its last
+        entry's time; None before."""
+        return self._tail
+
+    @property
     def size(self) -> int:
         """The number of entries."""
         if self._tail is not None:

@@ -86,6 +86,7 @@ class RoomState(BaseModel):
     ending: str = ""
     preferences: int | None = None  # the event committing to the latest preferences set
     joins: int = 0  # people who have joined so far (their places change only then)
+    log: tuple[int, str | None] | None = None  # the room ledger's size and last entry's time
 
     # -- reading ---------------------------------------------------------------------------
 

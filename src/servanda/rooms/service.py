@@ -68,6 +68,7 @@ _log = logging.getLogger(__name__)
 PROTOCOLS = ("alternating", "single-text")
 ROLES = ("party", "mediator", "observer")
 COMMENT_KINDS = ("comment", "question", "suggestion")
+MOVES = ("propose", "accept", "reject", "walk_away", "comment")  # see Rooms.move
 RECENT_EVENTS = 64  # per room, kept in memory for its streams
 MAX_COMMENT = 4000
 POSTGRES_WRITERS = 2  # transactions in flight at once on PostgreSQL (SQLite has one writer)
@@ -218,8 +219,8 @@ class Rooms:
             commitments = [_commitment_event(row) for row in
                            connection.execute(select(preferences).where(preferences.c.room_id == room_id))]
             latest = self._extend(txn, commitments, by=None)[-1]
-            connection.execute(_SET_STATE, {"room": room_id,
-                                            "state": state.model_copy(update={"preferences": latest}).model_dump_json()})
+            opened = state.model_copy(update={"preferences": latest, "log": ledger.tail})
+            connection.execute(_SET_STATE, {"room": room_id, "state": opened.model_dump_json()})
             self._after_commit(room_id, txn.written)
 
         self._writer.run(work)
@@ -287,6 +288,7 @@ class Rooms:
             found = connection.execute(select(invitations).where(invitations.c.digest == _digest(token))).first()
             if found is None or found.used_by is not None:
                 raise NotFound("no such invitation, or it has been used")
+
         def step(txn: _Txn) -> None:
             again = txn.connection.execute(
                 select(invitations.c.used_by).where(invitations.c.digest == _digest(token))
@@ -437,14 +439,13 @@ class Rooms:
         what the method returns, resolved once the move is committed, together with the
         answers of the room's bots. Everything, the person's place included, is checked in
         the move's transaction, the room locked."""
-        moves = {"propose": self._propose, "accept": self._accept, "reject": self._reject,
-                 "walk_away": self._walk_away, "comment": self._comment}
-        if name not in moves:
-            raise ValueError(f"no move '{name}'; expected one of {', '.join(moves)}")
+        if name not in MOVES:
+            raise ValueError(f"no move '{name}'; expected one of {', '.join(MOVES)}")
+        make = getattr(self, f"_{name}")
 
         def work(connection: Connection) -> Any:
             account = who if isinstance(who, int) else who(connection)
-            done = moves[name](connection, account, room_id, **fields)
+            done = make(connection, account, room_id, **fields)
             self._bots_in(connection, room_id)
             return done
 
@@ -716,7 +717,7 @@ class Rooms:
             raise AccessDenied(f"you are {member.representative}; this act names {named}")
 
         def step(txn: _Txn) -> int:
-            record = self._record(room_id).bound(txn.connection)
+            record = self._record(room_id).bound(txn.connection, txn.ledger)
             if isinstance(statement, DraftVersion):
                 self._require_draft_of_agreement(room_id, txn.state, statement)
             act = record.submit(envelope)
@@ -757,9 +758,13 @@ class Rooms:
         if row is None:
             raise NotFound(f"no room '{room_id}'")
         state = RoomState.model_validate_json(row.state)
-        # The room's lock keeps others from appending to its ledger: its tail, read now, holds.
-        txn = _Txn(connection, row, state, self._ledger(room_id).bound(connection, read_tail(connection, row.log_id)))
+        # The room's lock keeps others from appending to its ledger, and its state keeps the
+        # ledger's tail (a room from before it did: read now, under the lock).
+        tail = state.log if state.log is not None else read_tail(connection, row.log_id)
+        txn = _Txn(connection, row, state, self._ledger(room_id).bound(connection, tail))
         done = step(txn)
+        if txn.ledger.tail != tail:
+            txn.state = txn.state.model_copy(update={"log": txn.ledger.tail})
         if txn.state is not state:
             connection.execute(_SET_STATE, {"room": room_id, "state": txn.state.model_dump_json()})
         if txn.written and self.postgres:  # delivered to every listening process on commit

@@ -1,18 +1,19 @@
-"""Group commit: one thread runs a store's write transactions, several per commit.
+"""Group commit: a store's write transactions run by writer threads, several per commit.
 
 A commit waits for the disk (SQLite syncs its write-ahead log, PostgreSQL flushes its
 WAL): one commit per request caps a server at a few hundred writes per second, whatever
-the CPU. The :class:`Writer` takes every piece of work waiting when it is free, runs each
-in a savepoint of one transaction, and commits them together: one sync for many writes.
-Each piece of work still succeeds or fails alone (a failure rolls back its savepoint
-only), and its caller hears of its result only once the commit has succeeded: an
-acknowledged write is durable, as with a commit of its own.
+the CPU. A :class:`Writer` thread takes every piece of work waiting when it is free, runs
+them in one transaction and commits them together: one sync for many writes. Each piece of
+work still succeeds or fails alone — one that fails is answered with its error, the
+transaction rolled back and the others run again, each in a savepoint — and its caller
+hears of its result only once the commit has succeeded: an acknowledged write is durable,
+as with a commit of its own.
 
-On PostgreSQL, several server processes each have a writer. Only the first piece of work
-of a transaction may wait for a row lock; the others ask for theirs with ``NOWAIT`` (see
-:func:`may_wait`), and one that finds a row locked goes back to the queue, to start the
-next transaction. So no transaction waits for a lock while holding others' rows: two
-processes never deadlock.
+On PostgreSQL, several writer threads, and several server processes, write at once. Only
+the first piece of work of a transaction may wait for a row lock; the others ask for
+theirs with ``NOWAIT`` (see :func:`may_wait`), and one that finds a row locked goes back to
+start the next transaction. So no transaction waits for a lock while holding others' rows:
+writers never deadlock.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def may_wait(connection: Connection) -> bool:
 
 @dataclass(eq=False)
 class _Work:
+    """A piece of work, its caller's future, and the callbacks it registered."""
+
     run: Callable[[Connection], Any]
     future: Future = field(default_factory=Future)
     after_commit: list[Callable[[], None]] = field(default_factory=list)

@@ -94,11 +94,12 @@ class TreatyRecord:
             self._evidence_size = size
         return self._evidence
 
-    def bound(self, connection) -> TreatyRecord:
+    def bound(self, connection, ledger: Ledger | None = None) -> TreatyRecord:
         """This record inside the caller's write transaction ``connection`` (see
-        :meth:`Ledger.bound`), starting from the evidence already read."""
+        :meth:`Ledger.bound`), starting from the evidence already read; ``ledger``: the
+        caller's own view of the log bound to that transaction, to append through."""
         record = TreatyRecord.__new__(TreatyRecord)
-        record.ledger = self.ledger.bound(connection)
+        record.ledger = ledger if ledger is not None else self.ledger.bound(connection)
         current = self.evidence()
         record._evidence = _copy(current)
         record._evidence_size = self._evidence_size
