@@ -62,8 +62,10 @@ CPU
     they take cores from the server.
 
 The load generator is asyncio with one httpx ``AsyncClient`` per client and httpx-sse, on
-uvloop when installed, in ``--client-processes`` worker processes (a room's two clients
-always in the same process, which times the offer between them). Setting up (accounts,
+uvloop when installed, in ``--client-processes`` worker processes (default 2; a room's two
+clients always in the same process, which times the offer between them). With one process,
+its own pauses of 90-150 ms (seen as gaps in the requests while the server's event loop was
+idle) made p99 latencies of their own. Setting up (accounts,
 tokens, rooms, invitations) is outside the clock; every number of clients gets new rooms.
 
 Targets (issue 9): at least 500 acknowledged offers/s on either database, and a post-to-event
@@ -671,8 +673,9 @@ def main() -> None:
                              "--quick 10,100)")
     parser.add_argument("--databases", default="sqlite,postgresql",
                         help="sqlite, postgresql or both (default)")
-    parser.add_argument("--client-processes", type=int, default=1,
-                        help="load-generator processes, each with its own event loop (default 1)")
+    parser.add_argument("--client-processes", type=int, default=2,
+                        help="load-generator processes, each with its own event loop (default 2: "
+                             "one process's own stalls showed up as p99 latency)")
     parser.add_argument("--rate", type=float, default=None,
                         help="offers per second in all, paced evenly over the rooms: latency at "
                              "a given load (default: every client counters at once, the most "
