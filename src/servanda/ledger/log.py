@@ -93,10 +93,10 @@ class Ledger:
 
     def bound(self, connection: Connection, tail: tuple[int, str | None] | None = None) -> Ledger:
         """This log as seen from ``connection``, a write transaction (see :func:`writing`)
-        that the caller commits: everything read and appended goes through it. ``tail``,
-        the log's size and its last entry's time, is for a caller
-        whose transaction already keeps others from appending to the log (a lock of its
-        own, see :func:`read_tail`): the Ledger then neither locks nor reads it again."""
+        that the caller commits: everything read and appended goes through it. ``tail``
+        (the log's size and its last entry's time) is for a caller whose transaction already
+        keeps others from appending to the log, by a lock of its own (see
+        :func:`read_tail`): the Ledger then neither locks nor reads it again."""
         ledger = Ledger(self.engine, self.name, self._id, self.public_key, self._key, connection)
         ledger._tail = tail
         return ledger
