@@ -28,7 +28,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
@@ -382,13 +382,10 @@ class Rooms:
         """The whole scenario, every party's preferences included: for computations only,
         never to be shown whole. Cached until a party's preferences change."""
         with self.engine.connect() as connection:
-            return self._scenario_in(connection, room_id)
-
-    def _scenario_in(self, connection: Connection, room_id: str) -> Scenario:
-        state = connection.execute(_STATE, {"room": room_id}).scalar_one_or_none()
-        if state is None:
-            raise NotFound(f"no room '{room_id}'")
-        return self._scenario_of(connection, room_id, RoomState.model_validate_json(state))
+            state = connection.execute(_STATE, {"room": room_id}).scalar_one_or_none()
+            if state is None:
+                raise NotFound(f"no room '{room_id}'")
+            return self._scenario_of(connection, room_id, RoomState.model_validate_json(state))
 
     def _scenario_of(self, connection: Connection, room_id: str, state: RoomState) -> Scenario:
         """The scenario in force in ``state``: every change of preferences is an event, and
@@ -576,12 +573,12 @@ class Rooms:
         records = self._recent_run(room_id, after, limit)
         if not records:
             return None
-        viewer = views.Viewer(member.role, member.party, frozenset({member.party}) if member.role == "party" else frozenset())
+        viewer = self.viewer(member, room_id)  # no read: not a mediator
         scenario = self._scoring(room_id, viewer, records)
         return None if scenario is False else views.events(records, scenario, viewer)
 
     def _scoring(self, room_id: str, viewer: views.Viewer, records: list[tuple[int, str, str, Any]]
-                 ) -> Scenario | None | bool:
+                 ) -> Scenario | None | Literal[False]:
         """The scenario to score ``records`` with for ``viewer``: None if nothing is to be
         scored, False if it must be read from the store."""
         if not viewer.readable or not any(kind.startswith(ROOM_EVENTS) and "outcome" in payload
