@@ -109,7 +109,7 @@ ROUNDS = 100_000
 TARGET_OFFERS = 500.0  # acknowledged offers per second, on either database
 TARGET_P99 = 0.100  # seconds: post-to-event p99 at TARGET_CLIENTS
 TARGET_CLIENTS = 200
-BUSY_OTHER = 0.15  # warn when other processes took more than this share of a core
+BUSY_OTHER = 0.15  # warn when other processes and steal took more than this share of a core
 START_TIMEOUT = 60.0  # seconds for the server to answer after its start
 SETUP_CONCURRENCY = 8  # set-up requests in flight at once
 DRAIN_SECONDS = 30.0  # after the window: time for the answers to the offers in flight
@@ -152,14 +152,16 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _machine_cpu_seconds() -> float:
-    """Busy CPU seconds of the whole machine so far, all cores (/proc/stat)."""
+def _machine_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of the whole machine so far, all cores (/proc/stat): busy in this
+    machine, and stolen by the hypervisor for other virtual machines."""
     try:
         fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     except OSError:
-        return 0.0
+        return 0.0, 0.0
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
 # -- the database and the server ---------------------------------------------------------
@@ -503,6 +505,7 @@ class Result:
     database_cpu: float | None
     client_cpu: float
     other_cpu: float  # the rest of the machine: processes not part of this benchmark
+    stolen_cpu: float  # taken by the hypervisor (steal): the machine's cores ran someone else
 
     def percentile(self, which: str, q: float) -> float | None:
         import numpy as np
@@ -540,7 +543,8 @@ def measure(base: str, server_pid: int, db: Database, seats: list[Seat], process
     time.sleep(max(0.0, window[1] - time.monotonic()))
     server = _cpu_seconds([server_pid]) - server
     data = max(0.0, _cpu_seconds(db.pids()) - data)  # backends may have ended meanwhile
-    machine = _machine_cpu_seconds() - machine
+    (busy, stolen), (busy_before, stolen_before) = _machine_cpu_seconds(), machine
+    busy, stolen = busy - busy_before, stolen - stolen_before
     answers = []
     for receive, worker in zip(pipes, workers):
         timely = receive.poll(DRAIN_SECONDS + 60)
@@ -560,7 +564,8 @@ def measure(base: str, server_pid: int, db: Database, seats: list[Seat], process
         server_cpu=server / seconds,
         database_cpu=data / seconds if db.postmaster is not None else None,
         client_cpu=client / seconds,
-        other_cpu=max(0.0, machine - server - data - client) / seconds,
+        other_cpu=max(0.0, busy - server - data - client) / seconds,
+        stolen_cpu=stolen / seconds,
     )
 
 
@@ -602,24 +607,25 @@ def report(results: dict[tuple[str, int], Result], databases: list[str],
             row = [str(n), name, *(show(values[d]) for d in databases)]
             rows.append(row + ([_ratio(values["postgresql"], values["sqlite"])] if both else []))
     cpu_header = ["clients", "database", "server process", "PostgreSQL processes",
-                  "load generator", "other processes", "offers timed", "errors"]
+                  "load generator", "other processes", "stolen", "offers timed", "errors"]
     cpu_rows = [
         [str(n), DATABASE_NAMES[d], _share(r.server_cpu), _share(r.database_cpu),
-         _share(r.client_cpu), _share(r.other_cpu), f"{len(r.latencies):,}", str(len(r.errors))]
+         _share(r.client_cpu), _share(r.other_cpu), _share(r.stolen_cpu), f"{len(r.latencies):,}", str(len(r.errors))]
         for n in clients for d in databases for r in [results[(d, n)]]
     ]
     lines = [
         markdown_table(header, rows), "",
         f"CPU within the window, in CPU seconds per wall second (100 % = one core of "
         f"{os.cpu_count()}); other processes: the machine's busy time (/proc/stat) that is "
-        "none of this benchmark's:", "",
+        "none of this benchmark's; stolen: time the hypervisor gave this virtual machine's "
+        "cores to others (steal):", "",
         markdown_table(cpu_header, cpu_rows), "",
     ]
-    busiest = max(results.values(), key=lambda r: r.other_cpu)
-    if busiest.other_cpu > BUSY_OTHER:
-        lines += [f"WARNING: other processes took up to {_share(busiest.other_cpu)} of a core "
-                  "during a measurement; they took it from the server: run again on a quiet "
-                  "machine.", ""]
+    busiest = max(results.values(), key=lambda r: r.other_cpu + r.stolen_cpu)
+    if busiest.other_cpu + busiest.stolen_cpu > BUSY_OTHER:
+        lines += [f"WARNING: other processes and the hypervisor took up to "
+                  f"{_share(busiest.other_cpu + busiest.stolen_cpu)} of a core during a "
+                  "measurement; they took it from the server: run again on a quiet machine.", ""]
     errors = [e for r in results.values() for e in r.errors]
     if errors:
         lines += [f"ERRORS: {len(errors)}, the first: {errors[0]}", ""]

@@ -3,13 +3,11 @@ RFC 9162 Merkle tree, signed tree heads, and inclusion and consistency proofs.""
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -39,16 +37,6 @@ def read_tail(connection: Connection, log_id: int) -> tuple[int, str | None]:
     last_seq, last_at = connection.execute(_TAIL, {"log": log_id}).one()
     return (0, None) if last_seq is None else (last_seq + 1, last_at)
 
-
-_COLUMNS = ("log_id", "seq", "kind", "data", "leaf_hash", "appended_at")
-_ROWS_PER_INSERT = 16  # 96 bound values, far below every database's limit
-
-
-@functools.lru_cache(maxsize=16)
-def _insert(rows: int) -> Any:
-    """One INSERT of ``rows`` entries, their values bound as ``<column>_<k>`` (one statement,
-    one round trip, where an executemany may take several)."""
-    return insert(log_entries).values([{c: bindparam(f"{c}_{k}") for c in _COLUMNS} for k in range(rows)])
 
 
 @dataclass(frozen=True)
@@ -219,14 +207,12 @@ class Ledger:
                 )
             entries = [Entry(seq + k, kind, data, merkle.leaf_hash(data), appended_at)
                        for k, (kind, data) in enumerate(records)]
-            for start in range(0, len(entries), _ROWS_PER_INSERT):
-                chunk = entries[start:start + _ROWS_PER_INSERT]
-                values = {}
-                for k, entry in enumerate(chunk):
-                    values |= {f"log_id_{k}": self._id, f"seq_{k}": entry.seq, f"kind_{k}": entry.kind,
-                               f"data_{k}": entry.data, f"leaf_hash_{k}": entry.leaf_hash,
-                               f"appended_at_{k}": appended_at}
-                connection.execute(_insert(len(chunk)), values)
+            if entries:
+                # An executemany: compiled once and cached (a multi-VALUES INSERT never is),
+                # sent by psycopg as one pipeline.
+                connection.execute(insert(log_entries), [
+                    {"log_id": self._id, "seq": entry.seq, "kind": entry.kind, "data": entry.data,
+                     "leaf_hash": entry.leaf_hash, "appended_at": appended_at} for entry in entries])
             if entries and self._connection is not None:
                 self._tail = (seq + len(entries), appended_at)
         return entries
