@@ -8,7 +8,7 @@ from servanda.rooms import accounts
 from servanda.rooms.accounts import Person
 from servanda.server import schemas
 from servanda.server.problems import REFUSALS
-from servanda.server.security import SESSION_COOKIE, client_address, person
+from servanda.server.security import SESSION_COOKIE, client_address, person, set_session_cookie
 
 router = APIRouter(prefix="/api", responses=REFUSALS, tags=["accounts"])
 
@@ -35,10 +35,7 @@ def sign_in(body: schemas.Credentials, request: Request, response: Response) -> 
     send with every state-changing request."""
     account = _login(request, body.username, body.password)
     secret, csrf = accounts.issue(request.app.state.engine, account, "session")
-    response.set_cookie(
-        SESSION_COOKIE, secret, max_age=int(accounts.SESSION_LIFETIME.total_seconds()), httponly=True,
-        samesite="lax", secure=request.app.state.settings.secure_cookies, path="/",
-    )
+    set_session_cookie(response, request, secret)
     return schemas.Session(username=body.username, csrf=csrf)
 
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from servanda.rooms import Rooms
-from servanda.server import accounts_api, events_api, problems, rooms_api
+from servanda.server import accounts_api, events_api, pages, problems, rooms_api
 from servanda.server.broker import Broker, PostgresListener
 from servanda.server.security import Limiter
 from servanda.server.settings import Settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_api.router)
     app.include_router(rooms_api.router)
     app.include_router(events_api.router)
+    pages.install(app)
     return app
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from servanda.server.schemas import Problem
@@ -75,34 +75,45 @@ def status_of(exc: ServandaError) -> int:
     return 422
 
 
+def _answer(request: Request, status: int, detail: str, field: str | None = None,
+            headers: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None) -> Response:
+    """An error as problem+json; on a web page (outside ``/api``), as the page's error."""
+    error_page = getattr(request.app.state, "error_page", None)
+    if error_page is not None and not request.url.path.startswith("/api/"):
+        response = error_page(request, status, detail)
+        response.headers.update(headers or {})
+        return response
+    return problem(status, detail, request, field, headers, errors)
+
+
 def install(app: FastAPI) -> None:
-    """Answer every error as problem+json."""
+    """Answer every error as problem+json (as HTML on the web pages)."""
 
     @app.exception_handler(ServandaError)
-    async def servanda_error(request: Request, exc: ServandaError) -> JSONResponse:
+    async def servanda_error(request: Request, exc: ServandaError) -> Response:
         field = getattr(exc, "field", None)
         if isinstance(exc, ScenarioError) and exc.location:
             field = exc.location
-        return problem(status_of(exc), str(exc), request, field)
+        return _answer(request, status_of(exc), str(exc), field)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"field": "body" if error["type"] == "json_invalid" else _dotted(error["loc"]), "message": error["msg"]}
             for error in exc.errors()
         ]
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-        return problem(422, detail, request, first["field"], errors=errors)
+        return _answer(request, 422, detail, first["field"], errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), request, headers=getattr(exc, "headers", None))
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _answer(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         _log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(500, "the server failed to answer this request", request)
+        return _answer(request, 500, "the server failed to answer this request")
 
 
 def _dotted(loc: tuple | list) -> str:

@@ -8,12 +8,12 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Response
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Connection, Engine
 
-from servanda.rooms.accounts import Person, identify
+from servanda.rooms.accounts import SESSION_LIFETIME, Person, identify
 from servanda.store.counters import DatabaseStorage
 
 SESSION_COOKIE = "servanda_session"
@@ -97,6 +97,13 @@ def person(request: Request) -> Person:
     presented = credentials_of(request)
     with request.app.state.engine.connect() as connection:
         return presented.person(connection)
+
+
+def set_session_cookie(response: Response, request: Request, secret: str) -> None:
+    """Hand the browser its session: an HttpOnly, SameSite cookie (HTTPS only where the
+    settings say so)."""
+    response.set_cookie(SESSION_COOKIE, secret, max_age=int(SESSION_LIFETIME.total_seconds()), httponly=True,
+                        samesite="lax", secure=request.app.state.settings.secure_cookies, path="/")
 
 
 def client_address(request: Request) -> str:
