@@ -66,11 +66,13 @@ class ServerProcess:
     it on the same port and database. Leaving the ``with`` block always ends it."""
 
     def __init__(self, database: str, *, port: int | None = None, workers: int = 1,
-                 login_limit: str = "100000/minute", env: dict[str, str] | None = None) -> None:
+                 login_limit: str = "100000/minute", registration_limit: str = "100000/minute",
+                 env: dict[str, str] | None = None) -> None:
         self.database = database
         self.port = port or free_port()
         self.workers = workers
         self.login_limit = login_limit
+        self.registration_limit = registration_limit
         self.env = dict(env or {})
         self.log_path = Path(tempfile.mkstemp(prefix="servanda-serve-", suffix=".log")[1])
         self.process: subprocess.Popen[bytes] | None = None
@@ -84,7 +86,8 @@ class ServerProcess:
     @property
     def command(self) -> list[str]:
         command = [sys.executable, "-m", "servanda", "serve", "--db", self.database, "--host", "127.0.0.1",
-                   "--port", str(self.port), "--login-limit", self.login_limit]
+                   "--port", str(self.port), "--login-limit", self.login_limit,
+                   "--registration-limit", self.registration_limit]
         if self.workers != 1:
             command += ["--workers", str(self.workers)]
         return command

@@ -25,6 +25,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (PostgreSQL only).")] = 1,
     secure_cookies: Annotated[bool, typer.Option(help="Send cookies over HTTPS only.")] = False,
     login_limit: Annotated[str, typer.Option(help="Login attempts per address and user.")] = "10/minute",
+    registration_limit: Annotated[str, typer.Option(
+        help="New accounts per client address (raise it for a classroom behind one address).")] = "20/hour",
 ) -> None:
     """Run the live negotiation server (API docs at /docs, OpenAPI at /openapi.json)."""
     import uvicorn
@@ -33,11 +35,13 @@ def serve(
     from servanda.server.settings import Settings
     from servanda.store import open_database
 
-    try:
-        parse(login_limit)
-    except ValueError:
-        raise typer.BadParameter(f"'{login_limit}' is not a limit like 10/minute", param_hint="--login-limit") from None
-    settings = Settings(database=db or Settings().database, secure_cookies=secure_cookies, login_limit=login_limit)
+    for limit, option in ((login_limit, "--login-limit"), (registration_limit, "--registration-limit")):
+        try:
+            parse(limit)
+        except ValueError:
+            raise typer.BadParameter(f"'{limit}' is not a limit like 10/minute", param_hint=option) from None
+    settings = Settings(database=db or Settings().database, secure_cookies=secure_cookies, login_limit=login_limit,
+                        registration_limit=registration_limit)
     postgres = "://" in settings.database and not settings.database.startswith("sqlite")
     if workers > 1 and not postgres:
         raise typer.BadParameter("several workers share rooms through PostgreSQL; SQLite serves one process",

@@ -77,7 +77,7 @@ def invite(room_id: RoomId, body: schemas.NewInvitation, request: Request,
     """A one-time invitation (the convener only)."""
     token = _rooms(request).invite(who.account, room_id, body.role, body.party, body.representative,
                                    body.representative_role)
-    return schemas.Invitation(token=token, path=f"/api/invitations/{token}")
+    return schemas.Invitation(token=token, path=f"/api/invitations/{token}", page=f"/invitations/{token}")
 
 
 @router.post("/invitations/{token}", response_model=schemas.Joined)

@@ -108,6 +108,7 @@ class NewInvitation(_In):
 class Invitation(BaseModel):
     token: str = Field(description="One-time: POST /api/invitations/{token} to join.")
     path: str
+    page: str = Field(description="The web page that accepts the invitation: send it to the person invited.")
 
 
 class Joined(BaseModel):

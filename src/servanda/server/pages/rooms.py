@@ -45,14 +45,14 @@ async def accept_invitation(token: str, request: Request) -> Response:
 
 @router.get("/rooms/{room_id}")
 def overview(room_id: str, request: Request) -> Response:
-    return render(request, "overview.html", powers=[], **_room(request, room_id))
+    return render(request, "overview.html", powers=[], **room_context(request, room_id))
 
 
 @router.get("/rooms/{room_id}/negotiate")
 def negotiation(room_id: str, request: Request) -> Response:
     """The negotiation page; with ``HX-Request``, its live part alone (the table, the
     history and the dance), which the page reloads on every event of the room."""
-    context = _room(request, room_id)
+    context = room_context(request, room_id)
     who = context["me"]
     context["events"] = _rooms(request).events(who.account, room_id)
     context["dance"] = dance(context["events"], context["view"])
@@ -64,7 +64,7 @@ async def compose(room_id: str, request: Request) -> Response:
     """The composer's package scored from one's own side, before it is sent."""
     who = person(request)
     form = await form_of(request)
-    context = _room(request, room_id)
+    context = room_context(request, room_id)
     package = _package(form, context["issues"])
     scored = None
     if len(package) == len(context["issues"]):
@@ -82,7 +82,7 @@ async def move(room_id: str, move: str, request: Request) -> Response:
     form = await form_of(request)
     fields: dict[str, Any] = {}
     if move == "propose":
-        fields["outcome"] = _package(form, _room(request, room_id)["issues"])
+        fields["outcome"] = _package(form, room_context(request, room_id)["issues"])
     elif move == "comment":  # the rooms layer checks the kind and the text
         fields |= {"body": str(form.get("text", "")), "kind": str(form.get("kind", "comment"))}
     await asyncio.wrap_future(_rooms(request).move(who.account, move, room_id, **fields))
@@ -91,7 +91,7 @@ async def move(room_id: str, move: str, request: Request) -> Response:
     return RedirectResponse(f"/rooms/{room_id}/negotiate", status_code=303)
 
 
-def _room(request: Request, room_id: str) -> dict[str, Any]:
+def room_context(request: Request, room_id: str) -> dict[str, Any]:
     """What every room page shows: the room as the person sees it, and its issues."""
     who = person(request)
     rooms = _rooms(request)

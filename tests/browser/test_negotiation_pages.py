@@ -1,0 +1,44 @@
+"""The negotiation page in a browser: an offer composed and scored before sending, the
+other side's page updated live, accept, and the binding acts kept apart from discussion."""
+
+from __future__ import annotations
+
+from conftest import ROOT, accessible, screenshot
+from playwright.sync_api import expect
+
+JOB_OFFER = ROOT / "examples" / "job-offer.yaml"
+
+
+def test_two_people_negotiate_live(person, api_person):
+    convener = api_person("convener1")
+    room = convener.create_room(JOB_OFFER, rounds=10)
+    employer, candidate = person("erin"), person("cody")
+    for someone, party, rep in ((employer, "Employer", "Hiring manager"), (candidate, "Candidate", "Candidate")):
+        someone.go(f"/invitations/{convener.invite(room, 'party', party, rep)}")
+        accessible(someone.page, "invitation")
+        someone.page.get_by_role("button", name="Accept the invitation").click()
+        expect(someone.page.get_by_role("heading", level=1)).to_have_text("Job offer (New Recruit style)")
+    accessible(employer.page, "overview")
+    screenshot(employer.page, "overview")
+
+    employer.go(f"/rooms/{room}/negotiate")
+    candidate.go(f"/rooms/{room}/negotiate")
+    page = employer.page
+    page.get_by_label("salary").select_option("110000")
+    page.get_by_label("remote work").select_option("remote_2_days")
+    expect(page.locator("#composer-score")).to_contain_text("over your reservation value")
+    accessible(page, "negotiation, composing")
+    page.get_by_role("button", name="Send this offer").click()
+
+    # the candidate's page shows the offer without a reload, scored from the candidate's side
+    expect(candidate.page.locator("#table-title + p")).to_contain_text("Offer #", timeout=15_000)
+    expect(candidate.page.locator(".history .event-offer")).to_have_count(1)
+    candidate.page.get_by_label("Message").fill("Can we talk about remote days?")
+    candidate.page.get_by_role("button", name="Post").click()
+    expect(page.locator(".discussion .event-comment")).to_contain_text("remote days")
+    expect(page.locator(".history .event-comment")).to_have_count(1)  # not among the binding acts
+    candidate.page.get_by_role("button", name="Accept").click()
+    expect(page.locator(".status")).to_contain_text("informal deal")
+    expect(candidate.page.locator(".status")).to_contain_text("informal deal")
+    accessible(candidate.page, "negotiation, agreed")
+    screenshot(candidate.page, "negotiation")
