@@ -21,6 +21,7 @@ demo: install
 
 test: install-test
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install-test

@@ -136,3 +136,17 @@ def dance(events: list[dict[str, Any]], view: dict[str, Any]) -> dict[str, Any]:
     if mine is not None and view["on_table"] and mine in view["on_table"]["scores"]:
         reservation = view["on_table"]["scores"][mine]["reservation"]
     return {"party": mine, "traces": traces, "reservation": reservation}
+
+
+@router.post("/rooms/{room_id}/suggestions")
+async def suggestions(room_id: str, request: Request) -> Response:
+    """Packages at least as good as the one on the table (or the agreement) for every
+    party and better for one, computed from everyone's preferences; each shown with the
+    viewer's own gain only."""
+    who = person(request)
+    form = await form_of(request)
+    offer = str(form.get("offer") or "")
+    if offer and not offer.isdigit():
+        raise PageError(422, f"offer: an event id, not '{offer}'")
+    found = await asyncio.to_thread(_rooms(request).improvements, who.account, room_id, int(offer) if offer else None)
+    return render(request, "_suggestions.html", found=found, **room_context(request, room_id))
