@@ -40,5 +40,7 @@ def test_two_people_negotiate_live(person, api_person):
     candidate.page.get_by_role("button", name="Accept").click()
     expect(page.locator(".status")).to_contain_text("informal deal")
     expect(candidate.page.locator(".status")).to_contain_text("informal deal")
+    # the new phase reloads the page: the composer now proposes improvements on the agreement
+    expect(candidate.page.get_by_role("heading", name="Propose an improvement on the agreement")).to_be_visible()
     accessible(candidate.page, "negotiation, agreed")
     screenshot(candidate.page, "negotiation")

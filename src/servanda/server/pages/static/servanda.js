@@ -49,4 +49,10 @@ function drawPlots(root) {
 
 window.Servanda = { PLOTS, drawPlots };
 document.addEventListener("DOMContentLoaded", () => { followRoom(); drawPlots(document); });
-document.addEventListener("htmx:afterSettle", (event) => drawPlots(event.target));
+document.addEventListener("htmx:afterSettle", (event) => {
+  drawPlots(event.target);
+  // A new phase (agreement, end) changes what the page offers: load it anew.
+  const live = event.target.closest && event.target.closest("[data-stream]");
+  const phase = live && live.querySelector("[data-phase]");
+  if (phase && live.dataset.phase && phase.dataset.phase !== live.dataset.phase) window.location.reload();
+});
