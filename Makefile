@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test serve install install-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install-test: $(BIN)/python
 demo: install
 	$(BIN)/servanda analyze examples/moscow-2025.yaml
 	$(BIN)/python examples/moscow_treaty.py
+
+# The live server and its web pages on http://127.0.0.1:8000/ (embedded SQLite database).
+serve: install
+	$(BIN)/servanda serve
 
 test: install-test
 	bash scripts/ensure-postgres.sh

@@ -127,3 +127,18 @@ def api_person(web_server):
     yield make
     for client in clients:
         client.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def on_phone(someone: Person):
+    """A page at phone width, signed in as ``someone`` (their cookies, a new context)."""
+    context = someone.page.context.browser.new_context(
+        base_url=someone.base, viewport=PHONE, storage_state=someone.page.context.storage_state())
+    return context.new_page()
+
+
+def fits_the_width(page) -> bool:
+    """Nothing wider than the screen: no sideways scrolling of the whole page."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

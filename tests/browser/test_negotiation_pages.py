@@ -3,7 +3,7 @@ other side's page updated live, accept, and the binding acts kept apart from dis
 
 from __future__ import annotations
 
-from conftest import ROOT, accessible, screenshot
+from conftest import ROOT, accessible, fits_the_width, on_phone, screenshot
 from playwright.sync_api import expect
 
 JOB_OFFER = ROOT / "examples" / "job-offer.yaml"
@@ -44,3 +44,11 @@ def test_two_people_negotiate_live(person, api_person):
     expect(candidate.page.get_by_role("heading", name="Propose an improvement on the agreement")).to_be_visible()
     accessible(candidate.page, "negotiation, agreed")
     screenshot(candidate.page, "negotiation")
+
+    # at phone width: everything readable without sideways scrolling
+    phone = on_phone(candidate)
+    for path in ("/", f"/rooms/{room}", f"/rooms/{room}/negotiate"):
+        phone.goto(path)
+        assert fits_the_width(phone), path
+    screenshot(phone, "negotiation-phone")
+    phone.context.close()
