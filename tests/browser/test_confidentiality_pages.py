@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import accessible
+from browser.support import accessible
 from playwright.sync_api import expect
 from test_server_confidentiality import BETA_UPDATE, P1, P2, P3, P4, SCENARIO, _secrets
 

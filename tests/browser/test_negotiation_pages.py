@@ -3,7 +3,7 @@ other side's page updated live, accept, and the binding acts kept apart from dis
 
 from __future__ import annotations
 
-from conftest import ROOT, accessible, fits_the_width, on_phone, screenshot
+from browser.support import ROOT, accessible, fits_the_width, on_phone, screenshot
 from playwright.sync_api import expect
 
 JOB_OFFER = ROOT / "examples" / "job-offer.yaml"
@@ -23,6 +23,9 @@ def test_two_people_negotiate_live(person, api_person):
 
     employer.go(f"/rooms/{room}/negotiate")
     candidate.go(f"/rooms/{room}/negotiate")
+    # out of turn: the room refuses, and the page says why
+    candidate.page.get_by_role("button", name="Send this offer").click()
+    expect(candidate.page.locator("#messages")).to_contain_text("409")
     page = employer.page
     page.get_by_label("salary").select_option("110000")
     page.get_by_label("remote work").select_option("remote_2_days")

@@ -59,6 +59,7 @@ from servanda.store import (
     writing,
 )
 from servanda.store.writer import AfterCommit, Writer, may_wait
+from servanda.treaty.authority import holdings
 from servanda.treaty.drafts import implied_outcome
 from servanda.treaty.record import ROOM_EVENTS, TreatyRecord
 from servanda.treaty.statements import DraftVersion, Envelope, Power, Revocation, parse_statement
@@ -740,6 +741,13 @@ class Rooms:
     def treaty(self, room_id: str) -> TreatyRecord:
         """The room's treaty record (read only: acts go through :meth:`submit`)."""
         return self._record(room_id)
+
+    def powers(self, account: int, room_id: str) -> list[dict[str, Any]]:
+        """Who holds which powers for each party now, from the room's signed record: offices
+        (with or without full powers) and valid mandates (:func:`~servanda.treaty.authority.holdings`)."""
+        self.member(account, room_id)
+        evidence = self._record(room_id).evidence()
+        return [holding.as_dict() for holding in holdings(evidence, datetime.now(timezone.utc))]
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Who may do what, when: full powers by office and by mandate (VCLT art. 7), delegation
-chains that only narrow, expiry and revocation — decided from the evidence alone."""
+chains that only narrow, expiry and revocation — decided from the evidence alone; and who
+holds which powers now (:func:`holdings`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 
 from servanda.ledger.timestamps import parse_timestamp
 from servanda.treaty.evidence import Act, Evidence
-from servanda.treaty.statements import FULL_POWERS_OFFICES, Mandate, Power
+from servanda.treaty.statements import FULL_POWERS_OFFICES, Mandate, OfficeRegistration, Power
 
 
 @dataclass(frozen=True)
@@ -156,3 +157,55 @@ def authority(
 def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
+
+@dataclass(frozen=True)
+class Holding:
+    """Someone who holds powers for a party now, and by what: an office (with full powers
+    by office or without them) or a valid mandate."""
+
+    party: str
+    holder: str
+    key: str
+    powers: tuple[Power, ...]
+    basis: str
+    act: str  # the id of the office registration or mandate it rests on
+
+    def as_dict(self) -> dict:
+        """As plain data (JSON-ready)."""
+        return {"party": self.party, "holder": self.holder, "key": self.key,
+                "powers": [power.value for power in self.powers], "basis": self.basis, "act": self.act}
+
+
+def holdings(evidence: Evidence, at: datetime, before: int | None = None) -> list[Holding]:
+    """Who holds which powers, party by party (in order of registration, then log order),
+    at time ``at`` and log position ``before`` (default: after the last act).
+
+    An office registered by the party's root key and not revoked is listed: heads of state
+    and government and foreign ministers with every power (VCLT art. 7(2)(a), see
+    :func:`authority`), any other office with none (its holder may write the text for the
+    party, but binds it only under a mandate). A mandate is listed while
+    :func:`mandate_defect` finds nothing wrong with it or its chain: revoked, expired and
+    not yet valid mandates are left out."""
+    if before is None:
+        before = evidence.acts[-1].seq + 1 if evidence.acts else 0
+    found: list[Holding] = []
+    for party in evidence.parties():
+        for act in evidence.of_type(OfficeRegistration, before):
+            office: OfficeRegistration = act.statement
+            if office.party != party or act not in evidence.offices(party, office.key, before):
+                continue
+            role = office.role.value.replace("_", " ")
+            if office.role in FULL_POWERS_OFFICES:
+                powers, basis = tuple(Power), f"office of {role}: full powers by office"
+            else:
+                powers, basis = (), f"office of {role}: binds {party} only under a mandate"
+            found.append(Holding(party, office.holder, office.key, powers, basis, act.id))
+        for act in evidence.of_type(Mandate, before):
+            mandate: Mandate = act.statement
+            if mandate.party != party or mandate_defect(evidence, act, party, before, at) is not None:
+                continue
+            basis = f"mandate {short(act.id)}, valid until {_day(parse_timestamp(mandate.not_after))}"
+            if mandate.parent is not None:
+                basis += f", delegated under mandate {short(mandate.parent)}"
+            found.append(Holding(party, mandate.holder, mandate.key, mandate.powers, basis, act.id))
+    return found

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from servanda.server.pages import accounts, convening, rooms
+from servanda.server.pages import accounts, convening, debrief, mediator, preparation, rooms, treaty
 from servanda.server.pages.web import STATIC, install_errors
 
 
@@ -15,5 +15,5 @@ def install(app: FastAPI) -> None:
     """Serve the pages and their static files on ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_errors(app)
-    for module in (accounts, convening, rooms):  # convening first: /rooms/new before /rooms/{id}
+    for module in (accounts, convening, rooms, treaty, mediator, debrief, preparation):  # convening first: /rooms/new before /rooms/{id}
         app.include_router(module.router)

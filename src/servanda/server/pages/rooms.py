@@ -45,7 +45,9 @@ async def accept_invitation(token: str, request: Request) -> Response:
 
 @router.get("/rooms/{room_id}")
 def overview(room_id: str, request: Request) -> Response:
-    return render(request, "overview.html", powers=[], **room_context(request, room_id))
+    context = room_context(request, room_id)
+    powers = _rooms(request).powers(context["me"].account, room_id)
+    return render(request, "overview.html", powers=powers, **context)
 
 
 @router.get("/rooms/{room_id}/negotiate")
@@ -65,7 +67,7 @@ async def compose(room_id: str, request: Request) -> Response:
     who = person(request)
     form = await form_of(request)
     context = room_context(request, room_id)
-    package = _package(form, context["issues"])
+    package = chosen_package(form, context["issues"])
     scored = None
     if len(package) == len(context["issues"]):
         scored = await asyncio.to_thread(_rooms(request).score, who.account, room_id, package)
@@ -82,7 +84,7 @@ async def move(room_id: str, move: str, request: Request) -> Response:
     form = await form_of(request)
     fields: dict[str, Any] = {}
     if move == "propose":
-        fields["outcome"] = _package(form, room_context(request, room_id)["issues"])
+        fields["outcome"] = chosen_package(form, room_context(request, room_id)["issues"])
     elif move == "comment":  # the rooms layer checks the kind and the text
         fields |= {"body": str(form.get("text", "")), "kind": str(form.get("kind", "comment"))}
     await asyncio.wrap_future(_rooms(request).move(who.account, move, room_id, **fields))
@@ -114,7 +116,7 @@ def _options(issue: dict[str, Any]) -> list[str]:
     return [f"{value:g}" for value in grid] + [str(extra) for extra in issue.get("extra", [])]
 
 
-def _package(form: dict[str, Any], issues: list[dict[str, Any]]) -> dict[str, str]:
+def chosen_package(form: dict[str, Any], issues: list[dict[str, Any]]) -> dict[str, str]:
     """The package chosen in a form (``issue.<name>`` fields); options are checked by the
     rooms layer, which names the issue at fault."""
     return {issue["name"]: str(form[f"issue.{issue['name']}"]) for issue in issues

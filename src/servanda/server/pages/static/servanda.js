@@ -47,8 +47,16 @@ function drawPlots(root) {
   });
 }
 
-window.Servanda = { PLOTS, drawPlots };
+window.Servanda = { PLOTS: Object.assign(PLOTS, (window.Servanda || {}).PLOTS), drawPlots };  // keeps plots registered before
 document.addEventListener("DOMContentLoaded", () => { followRoom(); drawPlots(document); });
+// A refused request's message (4xx, 5xx: the server retargets it to #messages) is shown,
+// where htmx by default would drop it.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status >= 400 && event.detail.xhr.getResponseHeader("HX-Retarget")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
 document.addEventListener("htmx:afterSettle", (event) => {
   drawPlots(event.target);
   // A new phase (agreement, end) changes what the page offers: load it anew.
