@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -75,3 +76,12 @@ def fits_the_width(page) -> bool:
     """Nothing wider than the screen: no sideways scrolling of the whole page."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
+
+def sign_and_submit(page, what: str) -> None:
+    """Review the statement in the dialog, sign it, and wait until it is recorded."""
+    dialog = page.get_by_role("dialog", name="Review and sign")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(what)
+    page.locator("#messages").evaluate("element => element.replaceChildren()")
+    dialog.get_by_role("button", name="Sign and submit").click()
+    expect(page.locator("#messages")).to_contain_text("Signed and recorded", timeout=15_000)

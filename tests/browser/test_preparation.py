@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from browser.support import ROOT, accessible, screenshot
+from browser.support import ROOT, accessible, fits_the_width, screenshot
 from playwright.sync_api import expect
 
 JOB_OFFER = ROOT / "examples" / "job-offer.yaml"
@@ -18,10 +18,6 @@ POINTS = {"salary": 37, "start in weeks": 13, "vacation days": 10, "signing bonu
 #: The employer's numbers that appear nowhere else: its reservation value and one rating.
 RESERVATION, RATING = "0.4375", "6.15"
 RED_LINE = "never job title: lead_engineer"
-
-
-def fits_the_width(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_a_party_prepares_saves_and_checks(person, api_person):

@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from browser.support import PASSWORD, ROOT, accessible, screenshot
+from browser.support import PASSWORD, ROOT, accessible, screenshot, sign_and_submit
 from conftest import run_cli
 from playwright.sync_api import expect
 
@@ -22,16 +22,6 @@ from servanda.crypto import load_private_key, public_hex
 JOB_OFFER = ROOT / "examples" / "job-offer.yaml"
 AGREED = {"salary": 110000, "start_in_weeks": 4, "vacation_days": 20, "signing_bonus": 5000,
           "remote_work": "remote_2_days", "job_title": "senior_engineer"}
-
-
-def sign_and_submit(page, what: str) -> None:
-    """Review the statement in the dialog, sign it, and wait until it is recorded."""
-    dialog = page.get_by_role("dialog", name="Review and sign")
-    expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text(what)
-    page.locator("#messages").evaluate("element => element.replaceChildren()")
-    dialog.get_by_role("button", name="Sign and submit").click()
-    expect(page.locator("#messages")).to_contain_text("Signed and recorded", timeout=15_000)
 
 
 def save_key(page, name: str, folder: Path) -> Path:
