@@ -13,6 +13,8 @@ def test_two_people_negotiate_live(person, api_person):
     convener = api_person("convener1")
     room = convener.create_room(JOB_OFFER, rounds=10)
     employer, candidate = person("erin"), person("cody")
+    requested: list[str] = []
+    employer.page.on("request", lambda request: requested.append(request.url))
     for someone, party, rep in ((employer, "Employer", "Hiring manager"), (candidate, "Candidate", "Candidate")):
         someone.go(f"/invitations/{convener.invite(room, 'party', party, rep)}")
         accessible(someone.page, "invitation")
@@ -47,6 +49,10 @@ def test_two_people_negotiate_live(person, api_person):
     expect(candidate.page.get_by_role("heading", name="Propose an improvement on the agreement")).to_be_visible()
     accessible(candidate.page, "negotiation, agreed")
     screenshot(candidate.page, "negotiation")
+
+    # every script, style and request stays on the server: no CDN, no other host
+    assert requested and all(url.startswith(employer.base + "/") for url in requested), requested
+    assert any(url.endswith("/static/vendor/plotly-basic.min.js") for url in requested)
 
     # at phone width: everything readable without sideways scrolling
     phone = on_phone(candidate)
