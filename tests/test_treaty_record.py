@@ -71,3 +71,34 @@ def test_an_append_between_check_and_write_is_refused(tmp_path, monkeypatch):
         mine.register_party("Russia", generate_key(), at=AT)
     assert mine.evidence().parties() == ["Russia"] and mine.evidence().root_key("Russia") is not None
     assert mine.ledger.size == 2
+
+
+def test_concurrent_readers_of_new_entries_add_each_act_once(tmp_path, monkeypatch):
+    """Several threads refreshing one record at once (a server's page requests) each find
+    new entries; every act must still be evidence once, not once per thread."""
+    import threading
+
+    from servanda.treaty import record as module
+
+    engine = open_database(tmp_path / "l.db")
+    shared = TreatyRecord.open_new(Ledger.create(engine, "treaty"), "Talks", generate_key(), at=AT)
+    TreatyRecord(Ledger.open(engine, "treaty")).register_party("Russia", generate_key(), at=AT)
+    reading = threading.Barrier(2, timeout=1)
+    real = module.read_records
+
+    def slow(*args, **kwargs):  # both threads inside the read before either has added a record
+        try:
+            reading.wait()
+        except threading.BrokenBarrierError:
+            pass  # the record serialises its readers: the second waits outside
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "read_records", slow)
+    threads = [threading.Thread(target=shared.evidence) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    evidence = shared.evidence()
+    assert [act.seq for act in evidence.acts] == [0, 1]
+    assert len(evidence.of_type(type(evidence.acts[1].statement))) == 1

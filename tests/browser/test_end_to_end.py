@@ -115,6 +115,8 @@ def test_job_offer_from_invitation_to_a_verified_agreement(person, api_person, t
     sign(erin, room, "Employer")
     sign(cody, room, "Candidate")
     expect(cody.page.locator("[data-status]")).to_have_text("in force")
+    # one holder per office, however often the page's parts reloaded meanwhile
+    expect(cody.page.locator("#treaty-status table").last.locator("tbody tr")).to_have_count(2)
     accessible(cody.page, "drafting and signing, in force")
     screenshot(cody.page, "signed")
     code, out = verify_download(cody, tmp_path, capsys)

@@ -9,6 +9,7 @@ signature by an envoy without full powers — is recorded, and the status explai
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -68,6 +69,7 @@ class TreatyRecord:
         self.ledger = ledger
         self._evidence: Evidence | None = None
         self._evidence_size = -1
+        self._reading = threading.Lock()  # one thread at a time adds the new entries
         if self.evidence().negotiation is None:
             raise LedgerError("the ledger holds no negotiation (it does not start with an opening)")
 
@@ -84,15 +86,17 @@ class TreatyRecord:
     # -- reading -------------------------------------------------------------------------
 
     def evidence(self) -> Evidence:
-        """Every act so far (entries appended since the last call are read and added)."""
-        size = self.ledger.size
-        if self._evidence is None:
-            self._evidence, self._evidence_size = Evidence(), 0
-        if self._evidence_size != size:
-            for seq, record in read_records(self.ledger, size, self._evidence_size):
-                self._evidence.add(seq, record)
-            self._evidence_size = size
-        return self._evidence
+        """Every act so far (entries appended since the last call are read and added, by one
+        thread at a time: threads sharing a record would otherwise each add them)."""
+        with self._reading:
+            size = self.ledger.size
+            if self._evidence is None:
+                self._evidence, self._evidence_size = Evidence(), 0
+            if self._evidence_size != size:
+                for seq, record in read_records(self.ledger, size, self._evidence_size):
+                    self._evidence.add(seq, record)
+                self._evidence_size = size
+            return self._evidence
 
     def bound(self, connection, ledger: Ledger | None = None) -> TreatyRecord:
         """This record inside the caller's write transaction ``connection`` (see
@@ -100,6 +104,7 @@ class TreatyRecord:
         caller's own view of the log bound to that transaction, to append through."""
         record = TreatyRecord.__new__(TreatyRecord)
         record.ledger = ledger if ledger is not None else self.ledger.bound(connection)
+        record._reading = threading.Lock()
         current = self.evidence()
         record._evidence = _copy(current)
         record._evidence_size = self._evidence_size
