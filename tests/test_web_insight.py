@@ -458,7 +458,7 @@ def test_single_text_controls_put_the_nash_text(site):
     assert "Put the Nash text on the table" in html and "Write a text" in html
     nash = insight.utility_space(job, everyone(job), job.party_names).solutions["nash"]
     form = {"csrf": site.csrf, **{f"issue.{issue}": str(option) for issue, option in nash.labels.items()}}
-    scored = site.http.post(f"/rooms/{room}/mediate/score", data=form, headers={"HX-Request": "true"})
+    scored = site.http.post(f"/rooms/{room}/compose", data=form, headers={"HX-Request": "true"})
     assert scored.status_code == 200 and "Employer" in scored.text and "Candidate" in scored.text
     put = site.http.post(f"/rooms/{room}/moves/propose", data=form, headers={"HX-Request": "true"})
     assert put.status_code == 204

@@ -5,14 +5,12 @@ single-negotiating-text mediation. :mod:`servanda.rooms.insight` computes; this 
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from servanda.rooms import Rooms, insight
-from servanda.server.pages.rooms import chosen_package, room_context
-from servanda.server.pages.web import PageError, form_of, is_fragment, person, render
+from servanda.server.pages.rooms import room_context
+from servanda.server.pages.web import PageError, is_fragment, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,18 +39,3 @@ def mediator(room_id: str, request: Request, x: str | None = None, y: str | None
         and (view["rounds"] is None or view["offers"] < view["rounds"]),
     }
     return render(request, "_mediator_live.html" if is_fragment(request) else "mediator.html", **context)
-
-
-@router.post("/rooms/{room_id}/mediate/score")
-async def score(room_id: str, request: Request) -> Response:
-    """The composer's text scored for every party that granted the mediator, before it is put."""
-    who = person(request)
-    form = await form_of(request)
-    context = room_context(request, room_id)
-    if context["view"]["me"]["role"] != "mediator":
-        raise PageError(403, "this page is for the room's mediator")
-    package = chosen_package(form, context["issues"])
-    scored = None
-    if len(package) == len(context["issues"]):
-        scored = await asyncio.to_thread(_rooms(request).score, who.account, room_id, package)
-    return render(request, "_mediator_score.html", scored=scored, view=context["view"])
