@@ -11,23 +11,19 @@ from fastapi.responses import RedirectResponse, Response
 
 from servanda.formats.native import loads_uncertain_yaml
 from servanda.negotiation.strategies import STRATEGIES
-from servanda.rooms import Rooms
 from servanda.server.pages.rooms import PROTOCOLS, room_context
-from servanda.server.pages.web import PageError, form_of, person, render
+from servanda.server.pages.web import PageError, form_of, person, render, rooms_of
 
 router = APIRouter(include_in_schema=False)
 
 MAX_SCENARIO_BYTES = 2_000_000  # as the API's upload
 
 
-def _rooms(request: Request) -> Rooms:
-    return request.app.state.rooms
-
 
 @router.get("/rooms/new")
 def new_room_page(request: Request) -> Response:
     who = person(request)
-    return render(request, "new_room.html", stored=_rooms(request).stored_scenarios(who.account),
+    return render(request, "new_room.html", stored=rooms_of(request).stored_scenarios(who.account),
                   protocols=PROTOCOLS, strategies=sorted(STRATEGIES))
 
 
@@ -36,7 +32,7 @@ async def new_room(request: Request) -> Response:
     """Convene: the scenario uploaded (or stored before), a protocol, a deadline, bots."""
     who = person(request)
     form = await form_of(request)
-    rooms = _rooms(request)
+    rooms = rooms_of(request)
     upload = form.get("scenario_file")
     stored = str(form.get("scenario_id") or "")
     text = ""
@@ -71,7 +67,7 @@ async def invite(room_id: str, request: Request) -> Response:
     role = str(form.get("role", "party"))
     party, _, representative = str(form.get("seat", "")).partition("\u241f")  # party ␟ representative
     token = await asyncio.to_thread(
-        _rooms(request).invite, who.account, room_id, role,
+        rooms_of(request).invite, who.account, room_id, role,
         party if role == "party" else None, representative if role == "party" else None)
     link = str(request.base_url).rstrip("/") + f"/invitations/{token}"
     context = room_context(request, room_id)

@@ -8,15 +8,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from servanda.rooms import Rooms, insight
+from servanda.rooms import insight
 from servanda.server.pages.rooms import room_context
-from servanda.server.pages.web import render
+from servanda.server.pages.web import render, rooms_of
 
 router = APIRouter(include_in_schema=False)
 
-
-def _rooms(request: Request) -> Rooms:
-    return request.app.state.rooms
 
 
 @router.get("/rooms/{room_id}/debrief")
@@ -24,7 +21,7 @@ def debrief(room_id: str, request: Request, x: str | None = None, y: str | None 
     """The debrief page; ``x`` and ``y`` choose the two parties of its utility space (by
     default the first two the viewer reads)."""
     context = room_context(request, room_id)
-    found = insight.debriefing(_rooms(request), context["me"].account, room_id,
+    found = insight.debriefing(rooms_of(request), context["me"].account, room_id,
                                (x or "", y or "") if x or y else None)
     context |= {
         "debrief": found,

@@ -8,15 +8,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from servanda.rooms import Rooms, insight
+from servanda.rooms import insight
 from servanda.server.pages.rooms import room_context
-from servanda.server.pages.web import PageError, is_fragment, render
+from servanda.server.pages.web import PageError, is_fragment, render, rooms_of
 
 router = APIRouter(include_in_schema=False)
 
-
-def _rooms(request: Request) -> Rooms:
-    return request.app.state.rooms
 
 
 @router.get("/rooms/{room_id}/mediate")
@@ -27,11 +24,11 @@ def mediator(room_id: str, request: Request, x: str | None = None, y: str | None
     if context["view"]["me"]["role"] != "mediator":
         raise PageError(403, "this page is for the room's mediator")
     who = context["me"]
-    found = insight.mediation(_rooms(request), who.account, room_id, (x or "", y or "") if x or y else None)
+    found = insight.mediation(rooms_of(request), who.account, room_id, (x or "", y or "") if x or y else None)
     view = context["view"]
     context |= {
         "insight": found,
-        "events": _rooms(request).events(who.account, room_id),
+        "events": rooms_of(request).events(who.account, room_id),
         "space_plot": None if found.space is None else insight.space_dict(found.space),
         "names": insight.SOLUTION_NAMES,
         # a text may be put: single-text mediation, open, and texts left before the deadline

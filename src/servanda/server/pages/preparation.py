@@ -12,23 +12,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from servanda.errors import AccessDenied, NotFound, RoomError
-from servanda.rooms import Rooms
 from servanda.rooms import preparation as prep
 from servanda.server.pages.rooms import room_context
-from servanda.server.pages.web import PageError, form_of, is_fragment, person, render
+from servanda.server.pages.web import PageError, form_of, is_fragment, person, render, rooms_of
 
 router = APIRouter(include_in_schema=False)
 
-
-def _rooms(request: Request) -> Rooms:
-    return request.app.state.rooms
 
 
 @router.get("/rooms/{room_id}/prepare")
 def preparation_page(room_id: str, request: Request, saved: int | None = None) -> Response:
     """The party's own preparation, filled from its stored preferences."""
     context = room_context(request, room_id)
-    found = prep.preparation(_rooms(request), context["me"].account, room_id)
+    found = prep.preparation(rooms_of(request), context["me"].account, room_id)
     return render(request, "preparation.html", prep=found, inputs=found.inputs, check=None, saved=saved,
                   **_mediator(context["view"], found.mediator_may_read), **context)
 
@@ -39,7 +35,7 @@ async def save(room_id: str, request: Request) -> Response:
     who = person(request)
     form = await form_of(request)
     try:
-        event = await asyncio.to_thread(prep.save, _rooms(request), who.account, room_id, form)
+        event = await asyncio.to_thread(prep.save, rooms_of(request), who.account, room_id, form)
     except (AccessDenied, NotFound):
         raise
     except RoomError as exc:  # a field at fault, or a room that no longer takes preferences
@@ -57,7 +53,7 @@ async def package_check(room_id: str, request: Request) -> Response:
     who = person(request)
     form = await form_of(request)
     try:
-        inputs, check = await asyncio.to_thread(prep.check, _rooms(request), who.account, room_id, form)
+        inputs, check = await asyncio.to_thread(prep.check, rooms_of(request), who.account, room_id, form)
     except (AccessDenied, NotFound):
         raise
     except RoomError as exc:
@@ -67,7 +63,7 @@ async def package_check(room_id: str, request: Request) -> Response:
     if is_fragment(request):
         return render(request, "_prep_check.html", check=check)
     context = await asyncio.to_thread(room_context, request, room_id)
-    found = await asyncio.to_thread(prep.preparation, _rooms(request), who.account, room_id)
+    found = await asyncio.to_thread(prep.preparation, rooms_of(request), who.account, room_id)
     return render(request, "preparation.html", prep=found, inputs=inputs, check=check, saved=None,
                   ratings=check.ratings, **_mediator(context["view"], found.mediator_may_read), **context)
 
@@ -80,7 +76,7 @@ async def mediator(room_id: str, request: Request) -> Response:
     allowed = {"yes": True, "no": False}.get(str(form.get("allowed", "")))
     if allowed is None:
         raise PageError(422, "allowed: expected 'yes' or 'no'")
-    await asyncio.to_thread(_rooms(request).grant_mediator, who.account, room_id, allowed)
+    await asyncio.to_thread(rooms_of(request).grant_mediator, who.account, room_id, allowed)
     if not is_fragment(request):
         return RedirectResponse(f"/rooms/{room_id}/prepare", status_code=303)
     context = await asyncio.to_thread(room_context, request, room_id)

@@ -9,8 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from servanda.rooms import Rooms
-from servanda.server.pages.web import PageError, form_of, is_fragment, person, render
+from servanda.server.pages.web import PageError, form_of, is_fragment, person, render, rooms_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,14 +18,11 @@ PROTOCOLS = {"alternating": "Alternating offers", "single-text": "Single negotia
 MOVES = {"propose", "accept", "reject", "walk_away", "comment"}
 
 
-def _rooms(request: Request) -> Rooms:
-    return request.app.state.rooms
-
 
 @router.get("/")
 def home(request: Request) -> Response:
     who = person(request)
-    return render(request, "home.html", rooms=_rooms(request).rooms_of(who.account), protocols=PROTOCOLS)
+    return render(request, "home.html", rooms=rooms_of(request).rooms_of(who.account), protocols=PROTOCOLS)
 
 
 @router.get("/invitations/{token}")
@@ -39,14 +35,14 @@ def invitation(token: str, request: Request) -> Response:
 async def accept_invitation(token: str, request: Request) -> Response:
     who = person(request)
     await form_of(request)
-    room_id = await asyncio.to_thread(_rooms(request).join, who.account, who.username, token)
+    room_id = await asyncio.to_thread(rooms_of(request).join, who.account, who.username, token)
     return RedirectResponse(f"/rooms/{room_id}", status_code=303)
 
 
 @router.get("/rooms/{room_id}")
 def overview(room_id: str, request: Request) -> Response:
     context = room_context(request, room_id)
-    powers = _rooms(request).powers(context["me"].account, room_id)
+    powers = rooms_of(request).powers(context["me"].account, room_id)
     return render(request, "overview.html", powers=powers, **context)
 
 
@@ -56,7 +52,7 @@ def negotiation(room_id: str, request: Request) -> Response:
     history and the dance), which the page reloads on every event of the room."""
     context = room_context(request, room_id)
     who = context["me"]
-    context["events"] = _rooms(request).events(who.account, room_id)
+    context["events"] = rooms_of(request).events(who.account, room_id)
     context["dance"] = dance(context["events"], context["view"])
     return render(request, "_negotiation_live.html" if is_fragment(request) else "negotiation.html", **context)
 
@@ -70,7 +66,7 @@ async def compose(room_id: str, request: Request) -> Response:
     package = chosen_package(form, context["issues"])
     scored = None
     if len(package) == len(context["issues"]):
-        scored = await asyncio.to_thread(_rooms(request).score, who.account, room_id, package)
+        scored = await asyncio.to_thread(rooms_of(request).score, who.account, room_id, package)
     return render(request, "_composer_score.html", scored=scored, view=context["view"])
 
 
@@ -87,7 +83,7 @@ async def move(room_id: str, move: str, request: Request) -> Response:
         fields["outcome"] = chosen_package(form, room_context(request, room_id)["issues"])
     elif move == "comment":  # the rooms layer checks the kind and the text
         fields |= {"body": str(form.get("text", "")), "kind": str(form.get("kind", "comment"))}
-    await asyncio.wrap_future(_rooms(request).move(who.account, move, room_id, **fields))
+    await asyncio.wrap_future(rooms_of(request).move(who.account, move, room_id, **fields))
     if is_fragment(request):
         return Response(status_code=204)  # the room's event stream brings the change
     return RedirectResponse(f"/rooms/{room_id}/negotiate", status_code=303)
@@ -96,7 +92,7 @@ async def move(room_id: str, move: str, request: Request) -> Response:
 def room_context(request: Request, room_id: str) -> dict[str, Any]:
     """What every room page shows: the room as the person sees it, and its issues."""
     who = person(request)
-    rooms = _rooms(request)
+    rooms = rooms_of(request)
     view = rooms.view(who.account, room_id)
     public = rooms.public_scenario(who.account, room_id)
     issues = [{"name": issue["name"], "options": _options(issue)} for issue in public["issues"]]
@@ -150,5 +146,5 @@ async def suggestions(room_id: str, request: Request) -> Response:
     offer = str(form.get("offer") or "")
     if offer and not offer.isdigit():
         raise PageError(422, f"offer: an event id, not '{offer}'")
-    found = await asyncio.to_thread(_rooms(request).improvements, who.account, room_id, int(offer) if offer else None)
+    found = await asyncio.to_thread(rooms_of(request).improvements, who.account, room_id, int(offer) if offer else None)
     return render(request, "_suggestions.html", found=found, **room_context(request, room_id))

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from servanda.rooms import Rooms
 from servanda.rooms.accounts import Person, identify
 from servanda.server.security import CSRF_HEADER, SESSION_COOKIE
 
@@ -33,6 +34,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     """``template`` rendered for ``request`` (the signed-in person, if any, is ``me``)."""
     context.setdefault("me", signed_in(request))
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def rooms_of(request: Request) -> Rooms:
+    """The server's rooms layer."""
+    return request.app.state.rooms
 
 
 def signed_in(request: Request) -> Person | None:
