@@ -61,3 +61,45 @@ def test_two_people_negotiate_live(person, api_person):
         assert fits_the_width(phone), path
     screenshot(phone, "negotiation-phone")
     phone.context.close()
+
+
+def test_convene_and_invite_from_the_browser(person, browser, web_server):
+    anonymous = browser.new_context(base_url=web_server.url).new_page()
+    anonymous.goto(web_server.url + "/")
+    expect(anonymous).to_have_url(web_server.url + "/sign-in?next=/")
+    accessible(anonymous, "sign-in")
+    screenshot(anonymous, "sign-in")
+    anonymous.context.close()
+
+    teacher, student = person("teacher"), person("student")
+    page = teacher.page
+    accessible(page, "my negotiations, none yet")
+    page.get_by_role("link", name="Convene a new negotiation").click()
+    accessible(page, "convene")
+    page.get_by_label("Upload a scenario file").set_input_files(JOB_OFFER)
+    page.get_by_label("Rounds").fill("6")
+    page.get_by_label("Seats played by bots").fill("Nobody: conceder")
+    page.get_by_role("button", name="Convene the room").click()
+    expect(page.locator(".error")).to_contain_text("no party 'Nobody' in the scenario")  # named, nothing made
+    page.go_back()
+    page.get_by_label("Upload a scenario file").set_input_files(JOB_OFFER)
+    page.get_by_label("Rounds").fill("6")
+    page.get_by_label("Seats played by bots").fill("Employer: boulware")
+    page.get_by_role("button", name="Convene the room").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Job offer (New Recruit style)")
+    expect(page.locator("table").first).to_contain_text("bot (boulware)")
+
+    page.get_by_label("As").select_option("party")
+    page.get_by_label("Seat").select_option(label="Candidate: Candidate, Senior software engineer")
+    page.get_by_role("button", name="Make an invitation link").click()
+    link = page.get_by_label("Invitation link").input_value()
+    assert "/invitations/" in link
+    accessible(page, "overview with an invitation link")
+
+    student.page.goto(link)
+    student.page.get_by_role("button", name="Accept the invitation").click()
+    expect(student.page.get_by_text("You are party for Candidate")).to_be_visible()
+    student.go("/")
+    expect(student.page.get_by_role("link", name="Job offer (New Recruit style)")).to_be_visible()
+    accessible(student.page, "my negotiations")
+    screenshot(student.page, "home")
