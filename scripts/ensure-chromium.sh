@@ -3,7 +3,8 @@
 # the binary found on the PATH and never downloads a browser of its own.
 #
 # Idempotent: if `chromium` is on the PATH it only says so. Otherwise it installs Debian's
-# `chromium` package, with sudo when not root.
+# `chromium` package (and fonts-liberation, which it only recommends: pages need a font), with
+# sudo when not root.
 set -euo pipefail
 
 log() { echo "ensure-chromium: $*"; }
@@ -24,7 +25,7 @@ else
 fi
 log "Chromium not found; installing Debian's chromium package..."
 if ! { "${sudo[@]}" apt-get update \
-        && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }; then
+        && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation; }; then
     die "'apt-get install chromium' failed (see the output above)."
 fi
 command -v chromium >/dev/null 2>&1 || die "installed the chromium package, but 'chromium' is not on the PATH."
