@@ -18,7 +18,6 @@ PROTOCOLS = {"alternating": "Alternating offers", "single-text": "Single negotia
 MOVES = {"propose", "accept", "reject", "walk_away", "comment"}
 
 
-
 @router.get("/")
 def home(request: Request) -> Response:
     who = person(request)
@@ -130,9 +129,8 @@ def dance(events: list[dict[str, Any]], view: dict[str, Any]) -> dict[str, Any]:
             trace["x"].append(event["id"])
             trace["y"].append(event["scores"][mine]["utility"])
             trace["text"].append(f"offer #{event['id']} by {event['party']}")
-    reservation = None
-    if mine is not None and view["on_table"] and mine in view["on_table"]["scores"]:
-        reservation = view["on_table"]["scores"][mine]["reservation"]
+    reservation = next((event["scores"][mine]["reservation"] for event in events
+                        if mine is not None and mine in event.get("scores", {})), None)
     return {"party": mine, "traces": traces, "reservation": reservation}
 
 
