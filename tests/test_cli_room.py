@@ -164,7 +164,9 @@ def test_a_whole_negotiation_from_the_terminal(term, tmp_path):
     # invitations, joining
     tokens = {}
     for party, person in (("North", NORTH), ("South", SOUTH)):
-        tokens[party] = term.room(CONVENER, "invite", room, opts=("--party", party, "--as", f"{party} Minister"))["token"]
+        invitation = term.room(CONVENER, "invite", room, opts=("--party", party, "--as", f"{party} Minister"))
+        tokens[party] = invitation["token"]
+        assert invitation["page"].endswith(f"/invitations/{tokens[party]}")  # the link for a browser
         assert term.room(person, "join", tokens[party]) == {"room": room}
     assert "404" in one_line(term.room_fails(SOUTH, "join", tokens["South"]))  # one-time links
 

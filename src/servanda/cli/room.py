@@ -139,7 +139,9 @@ def invite(
     """A one-time invitation (the convener only); pass its token to the person invited."""
     with _client(server, token) as client:
         invitation = client.invite(room, role, party, representative, representative_role)
-    _print({"token": invitation}, as_json, f"invitation token: {invitation}\njoin with: servanda room join {invitation}")
+        page = f"{client.url}/invitations/{invitation}"
+    _print({"token": invitation, "page": page}, as_json,
+           f"invitation token: {invitation}\njoin with: servanda room join {invitation}\nor open in a browser: {page}")
 
 
 @room_app.command("join")
