@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from servanda.crypto import fingerprint
 from servanda.model.parties import Role
 from servanda.server.pages.rooms import room_context
 from servanda.server.pages.web import PageError, is_fragment, render
@@ -61,8 +60,8 @@ def _treaty_context(request: Request, context: dict[str, Any], version: str, old
         standing = next((s for s in view["status"]["parties"] if s["party"] == party), None)
     return {
         "versions": versions, "shown": versions[shown - 1] if shown else None, "old": before,
-        "comparison": comparison, "powers": [power | {"fingerprint": fingerprint(power["key"])} for power in powers],
-        "root": root, "root_fingerprint": fingerprint(root) if root else None, "standing": standing,
+        "comparison": comparison, "powers": powers,
+        "root": root, "standing": standing,
         "registered": {"party": party, "root": root, "keys": _bases(mine)},
         "roles": [(role.value, role in FULL_POWERS_OFFICES) for role in Role],
         "all_powers": [power.value for power in Power],

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from servanda.crypto import fingerprint
 from servanda.rooms import Rooms
 from servanda.rooms.accounts import Person, identify
 from servanda.server.security import CSRF_HEADER, SESSION_COOKIE
@@ -19,6 +20,7 @@ from servanda.server.security import CSRF_HEADER, SESSION_COOKIE
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["fingerprint"] = fingerprint  # a public key as people compare it
 
 
 class SignInFirst(Exception):  # noqa: N818 - a redirect, not an error
