@@ -23,6 +23,9 @@ from servanda.treaty.record import ROOM_EVENTS
 BINDING = {"offer", "accept", "reject", "agreement", "improvement", "end"}
 DISCUSSION = {"comment"}
 SIGNED_BINDING = {"draft", "signature", "ratification", "mandate", "office", "party", "revocation"}
+PROCEDURE = {"opening", "created", "invited", "joined", "preferences", "grant"}
+#: Every type of event a room's stream sends (its SSE event names).
+EVENT_TYPES = frozenset(BINDING | DISCUSSION | SIGNED_BINDING | PROCEDURE)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ from fastapi.templating import Jinja2Templates
 from servanda.crypto import fingerprint
 from servanda.rooms import Rooms
 from servanda.rooms.accounts import Person, identify
+from servanda.rooms.views import EVENT_TYPES
 from servanda.server.security import CSRF_HEADER, SESSION_COOKIE
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["fingerprint"] = fingerprint  # a public key as people compare it
+templates.env.globals["event_types"] = " ".join(sorted(EVENT_TYPES))  # what a room's stream sends
 
 
 class SignInFirst(Exception):  # noqa: N818 - a redirect, not an error

@@ -9,15 +9,12 @@ function followRoom() {
   live.dataset.following = "1";
   const source = new EventSource(live.dataset.stream);  // the browser resumes with Last-Event-ID
   let pending = null;
-  source.onmessage = source.onerror = null;
   const tell = () => {  // one reload for a burst of events
     if (pending) return;
     pending = setTimeout(() => { pending = null; htmx.trigger(document.body, "room-event"); }, 50);
   };
-  ["offer", "accept", "reject", "agreement", "improvement", "end", "comment", "join", "draft", "signature",
-   "ratification", "mandate", "office", "party", "revocation", "preferences", "grant"].forEach(
-    (type) => source.addEventListener(type, tell));
-  source.addEventListener("message", tell);
+  // the stream names each event by its type; the page lists them (servanda.rooms.views.EVENT_TYPES)
+  live.dataset.events.split(" ").forEach((type) => source.addEventListener(type, tell));
 }
 
 // Plots: a <script type="application/json" id="NAME-data"> beside <div id="NAME" class="plot">.
